@@ -1,0 +1,184 @@
+//! Findings: one sentence each that an operator can act on, most severe first.
+
+use serde::Serialize;
+
+use super::report::GroupDay;
+use super::status::{Status, Thresholds};
+use crate::classify::Class;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Status,
+    pub isp: String,
+    pub source_ip: Option<String>,
+    pub class: Option<String>,
+    pub message: String,
+}
+
+/// Source IPs that stand for "no IP" (queue-level rows before a connection).
+fn is_placeholder_ip(ip: &str) -> bool {
+    ip.is_empty() || ip == "0.0.0.0" || ip == "::"
+}
+
+fn pct(rate: Option<f64>) -> String {
+    rate.map_or("n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// What to do about a class, in a few words.
+pub fn advice(class: &str) -> &'static str {
+    match Class::from_id(class) {
+        Some(Class::RdnsMissing) => "add a PTR record for the sending IP (ask the IP owner)",
+        Some(Class::RdnsMismatch) => {
+            "make the PTR hostname resolve back to the IP and set the EHLO name to it"
+        }
+        Some(Class::RdnsGeneric) => "replace the generic PTR with a hostname of your sending domain",
+        Some(Class::RateLimited) => "reduce volume and connections at this ISP, then ramp up slowly",
+        Some(Class::Blocklisted) => "check the blocklist named in the replies and request delisting",
+        Some(Class::Reputation) => "cut volume to engaged recipients and review complaint rates",
+        Some(Class::AuthFailure) => "check SPF, DKIM signing and DMARC alignment for the sending domains",
+        Some(Class::ContentSpam) => "review the content and links of the campaigns sent",
+        Some(Class::Policy) => "read the replies for the provider's policy reason",
+        Some(Class::UserUnknown) | Some(Class::MailboxDisabled) => "clean the list: remove bounced addresses",
+        Some(Class::Connection) | Some(Class::Tls) => "check network, DNS and TLS settings toward this ISP",
+        _ => "read the top replies for the cause",
+    }
+}
+
+/// Derives the findings of a day from its assessed groups.
+pub fn find(
+    isps: &[GroupDay],
+    source_ips: &[GroupDay],
+    pools: &[GroupDay],
+    thresholds: &Thresholds,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for group in isps.iter().chain(pools) {
+        findings.extend(rate_finding(group, None));
+    }
+    let rdns = rdns_findings(source_ips, thresholds);
+    for group in source_ips.iter().filter(|g| {
+        !g.source_ip.as_deref().is_some_and(is_placeholder_ip)
+            && !rdns
+                .iter()
+                .any(|f| f.source_ip == g.source_ip && f.isp == g.isp)
+    }) {
+        findings.extend(rate_finding(group, group.source_ip.clone()));
+    }
+    findings.extend(rdns);
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.isp.cmp(&b.isp)));
+    findings
+}
+
+fn scope_name(group: &GroupDay) -> String {
+    match (&group.source_ip, &group.pool) {
+        (Some(ip), _) => format!("{ip} at {}", group.isp),
+        (_, Some(pool)) => format!("pool {pool} at {}", group.isp),
+        _ => group.isp.clone(),
+    }
+}
+
+fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> {
+    let assessment = group.assessment?;
+    if assessment.status == Status::Ok {
+        return None;
+    }
+    let top = group.top_classes().first().map(|(c, n)| (c.to_string(), *n));
+    let mut message = format!("{} deferral rate {}", scope_name(group), pct(group.deferral_rate));
+    if assessment.jumped {
+        message.push_str(&format!(
+            " against a 7-day average of {} ({:+.1} pp)",
+            pct(group.rolling_7d_deferral_rate),
+            group.change_pp().unwrap_or(0.0)
+        ));
+    }
+    if assessment.rising {
+        message.push_str(&format!(
+            ", rising {:+.1} pp/week over 28 days",
+            group.trend_pp_per_week.unwrap_or(0.0)
+        ));
+    }
+    if let Some((class, count)) = &top {
+        message.push_str(&format!("; mostly {class} ({count}): {}", advice(class)));
+    }
+    message.push('.');
+    Some(Finding {
+        severity: assessment.status,
+        isp: group.isp.clone(),
+        source_ip,
+        class: top.map(|(c, _)| c),
+        message,
+    })
+}
+
+fn rdns_count(group: &GroupDay) -> (u64, Option<&str>) {
+    let mut total = 0;
+    let mut top: Option<(&str, u64)> = None;
+    for (class, count) in &group.classes {
+        if Class::from_id(class).is_some_and(Class::is_rdns) {
+            total += count;
+            if top.is_none_or(|(_, n)| *count > n) {
+                top = Some((class, *count));
+            }
+        }
+    }
+    (total, top.map(|(c, _)| c))
+}
+
+fn events(group: &GroupDay) -> u64 {
+    group.classes.values().sum()
+}
+
+/// A source IP whose deferrals at one ISP are mostly `rdns_*` while its siblings there are
+/// clean: the IP's own DNS identity is broken.
+fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for group in source_ips {
+        let Some(ip) = group.source_ip.as_deref() else { continue };
+        if is_placeholder_ip(ip) {
+            continue;
+        }
+        let (rdns, class) = rdns_count(group);
+        let total = events(group);
+        if rdns < thresholds.rdns_min_rows || (rdns as f64) < thresholds.rdns_share * total as f64 {
+            continue;
+        }
+        let class = class.unwrap_or("rdns_missing");
+        let siblings: Vec<&GroupDay> = source_ips
+            .iter()
+            .filter(|g| g.isp == group.isp && g.source_ip.as_deref() != Some(ip))
+            .filter(|g| !g.source_ip.as_deref().is_some_and(is_placeholder_ip))
+            .collect();
+        let sibling_rdns: u64 = siblings.iter().map(|g| rdns_count(g).0).sum();
+        let sibling_events: u64 = siblings.iter().map(|g| events(g)).sum();
+        let sibling_share = if sibling_events == 0 {
+            0.0
+        } else {
+            sibling_rdns as f64 / sibling_events as f64
+        };
+        let message = if sibling_share < thresholds.rdns_sibling_share {
+            format!(
+                "{ip}: {rdns} of {total} deferrals and bounces at {} are {class} while its {} sibling IP(s) there are clean ({:.1}% rdns); {} (check with `dig -x {ip}`), and pause {ip} at {} until fixed.",
+                group.isp,
+                siblings.len(),
+                sibling_share * 100.0,
+                advice(class),
+                group.isp
+            )
+        } else {
+            format!(
+                "{ip}: {rdns} of {total} deferrals and bounces at {} are {class}, and its sibling IPs show it too ({:.1}%); {} for the whole range (check with `dig -x {ip}`).",
+                group.isp,
+                sibling_share * 100.0,
+                advice(class)
+            )
+        };
+        out.push(Finding {
+            severity: Status::Alert,
+            isp: group.isp.clone(),
+            source_ip: Some(ip.to_string()),
+            class: Some(class.to_string()),
+            message,
+        });
+    }
+    out
+}

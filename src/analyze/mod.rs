@@ -1,0 +1,30 @@
+//! Aggregates -> rates, baselines, trends, statuses and findings. polars lives here only.
+
+pub mod findings;
+pub mod frame;
+pub mod input;
+pub mod metrics;
+pub mod report;
+pub mod status;
+
+use chrono_tz::Tz;
+
+use crate::aggregate::Aggregates;
+use crate::error::Error;
+use metrics::{Dim, MetricRow, Period};
+
+/// Hourly rows for `dims`, limited to hours in `[from, to)` (epoch hours). Baselines use
+/// the hours before `from` too.
+pub fn hourly(
+    aggregates: &Aggregates,
+    dims: &[Dim],
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Vec<MetricRow>, Error> {
+    let cells = frame::cells_frame(aggregates, Tz::UTC)?;
+    let rows = metrics::compute(&cells, Period::Hour, dims)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| from.is_none_or(|f| r.period >= f) && to.is_none_or(|t| r.period < t))
+        .collect())
+}

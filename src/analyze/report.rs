@@ -1,0 +1,227 @@
+//! The daily review: per ISP, source IP and pool, today against yesterday, the seven-day
+//! average and the trend, with findings and the reply texts no rule knows yet.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::findings::{Finding, find};
+use super::frame::{cells_frame, local_day};
+use super::input::InputSummary;
+use super::metrics::{Dim, MetricRow, Period, compute, trends};
+use super::status::{Assessment, Status, Thresholds};
+use crate::aggregate::Aggregates;
+use crate::aggregate::MORE_UNKNOWN_TEXTS;
+use crate::error::Error;
+use crate::timefmt::day_string;
+
+/// One group's day.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupDay {
+    pub isp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    pub attempts: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    pub queue_deferrals: u64,
+    pub deferral_rate: Option<f64>,
+    pub bounce_rate: Option<f64>,
+    pub prev_day_deferral_rate: Option<f64>,
+    pub rolling_7d_deferral_rate: Option<f64>,
+    pub trend_pp_per_week: Option<f64>,
+    pub status: Status,
+    /// Deferrals, bounces and queue deferrals by class.
+    pub classes: BTreeMap<String, u64>,
+    #[serde(skip)]
+    pub assessment: Option<Assessment>,
+}
+
+impl GroupDay {
+    /// Classes by count, largest first.
+    pub fn top_classes(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.classes.iter().map(|(c, n)| (c.as_str(), *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    }
+
+    /// The change of the deferral rate against the seven-day average, in pp.
+    pub fn change_pp(&self) -> Option<f64> {
+        Some((self.deferral_rate? - self.rolling_7d_deferral_rate?) * 100.0)
+    }
+}
+
+/// A reply text no rule knows, and how often it was seen on the day.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnknownReply {
+    pub isp: String,
+    pub count: u64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub day: String,
+    pub timezone: String,
+    pub isps: Vec<GroupDay>,
+    pub source_ips: Vec<GroupDay>,
+    pub pools: Vec<GroupDay>,
+    pub findings: Vec<Finding>,
+    pub unknown_replies: Vec<UnknownReply>,
+    pub input: InputSummary,
+}
+
+/// How many unknown reply texts a report lists.
+pub const UNKNOWN_REPLIES_SHOWN: usize = 10;
+
+/// The last complete day in the data: the day of the latest row when that row is in the
+/// day's last hour, else the day before.
+pub fn last_complete_day(aggregates: &Aggregates, tz: Tz) -> Option<i64> {
+    let last_hour = aggregates.counts.keys().map(|k| k.hour).max()?;
+    let day = local_day(last_hour, tz);
+    let next_hour_day = local_day(last_hour + 1, tz);
+    Some(i64::from(if next_hour_day > day { day } else { day - 1 }))
+}
+
+/// Builds the review of `day` (days since the epoch, in `tz`).
+pub fn build_report(
+    aggregates: &Aggregates,
+    input: InputSummary,
+    day: i64,
+    tz: Tz,
+    thresholds: &Thresholds,
+) -> Result<Report, Error> {
+    let cells = cells_frame(aggregates, tz)?;
+    let isps = groups_of_day(&cells, day, &[Dim::Isp], thresholds)?;
+    let source_ips = groups_of_day(&cells, day, &[Dim::Isp, Dim::SourceIp], thresholds)?;
+    let pools: Vec<GroupDay> = groups_of_day(&cells, day, &[Dim::Isp, Dim::Pool], thresholds)?
+        .into_iter()
+        .filter(|g| g.pool.as_deref().is_some_and(|p| !p.is_empty()))
+        .collect();
+    let findings = find(&isps, &source_ips, &pools, thresholds);
+    let mut report = Report {
+        day: day_string(day),
+        timezone: tz.name().to_string(),
+        isps,
+        source_ips,
+        pools,
+        findings,
+        unknown_replies: unknown_replies(aggregates, day, tz),
+        input,
+    };
+    apply_finding_statuses(&mut report);
+    Ok(report)
+}
+
+/// An IP named in an `alert` finding is itself at least `alert`.
+fn apply_finding_statuses(report: &mut Report) {
+    for finding in &report.findings {
+        let Some(ip) = &finding.source_ip else { continue };
+        for group in &mut report.source_ips {
+            if group.source_ip.as_ref() == Some(ip) && group.isp == finding.isp {
+                group.status = group.status.max(finding.severity);
+            }
+        }
+    }
+}
+
+fn groups_of_day(
+    cells: &polars::prelude::DataFrame,
+    day: i64,
+    dims: &[Dim],
+    thresholds: &Thresholds,
+) -> Result<Vec<GroupDay>, Error> {
+    let daily = compute(cells, Period::Day, dims)?;
+    let trend = trends(&daily, day);
+    let mut with_class = dims.to_vec();
+    with_class.push(Dim::Class);
+    let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
+    for row in compute(cells, Period::Day, &with_class)? {
+        if row.period != day {
+            continue;
+        }
+        let mut keys = row.keys.clone();
+        let class = keys.pop().unwrap_or_default();
+        let count = row.deferred + row.bounced + row.queue_deferrals;
+        if count > 0 {
+            *classes.entry(keys).or_default().entry(class).or_insert(0) += count;
+        }
+    }
+    let mut out: Vec<GroupDay> = daily
+        .iter()
+        .filter(|row| row.period == day)
+        .map(|row| group_day(row, dims, trend.get(&row.keys).copied(), &mut classes, thresholds))
+        .collect();
+    out.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
+    Ok(out)
+}
+
+fn group_day(
+    row: &MetricRow,
+    dims: &[Dim],
+    trend: Option<f64>,
+    classes: &mut HashMap<Vec<String>, BTreeMap<String, u64>>,
+    thresholds: &Thresholds,
+) -> GroupDay {
+    let key = |dim: Dim| {
+        dims.iter()
+            .position(|d| *d == dim)
+            .map(|i| row.keys[i].clone())
+    };
+    let assessment = thresholds.assess(
+        row.attempts,
+        row.deferral_rate(),
+        row.rolling_deferral_rate(),
+        trend,
+    );
+    GroupDay {
+        isp: key(Dim::Isp).unwrap_or_default(),
+        source_ip: key(Dim::SourceIp),
+        pool: key(Dim::Pool),
+        attempts: row.attempts,
+        delivered: row.delivered,
+        deferred: row.deferred,
+        bounced: row.bounced,
+        queue_deferrals: row.queue_deferrals,
+        deferral_rate: row.deferral_rate(),
+        bounce_rate: row.bounce_rate(),
+        prev_day_deferral_rate: row.prev_deferral_rate(),
+        rolling_7d_deferral_rate: row.rolling_deferral_rate(),
+        trend_pp_per_week: trend,
+        status: assessment.status,
+        classes: classes.remove(&row.keys).unwrap_or_default(),
+        assessment: Some(assessment),
+    }
+}
+
+fn unknown_replies(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<UnknownReply> {
+    let mut counts: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut day_of_hour = HashMap::new();
+    for (key, count) in &aggregates.unknown {
+        let d = *day_of_hour
+            .entry(key.hour)
+            .or_insert_with(|| i64::from(local_day(key.hour, tz)));
+        if d == day {
+            *counts.entry((key.text, key.isp)).or_insert(0) += count;
+        }
+    }
+    let mut out: Vec<UnknownReply> = counts
+        .into_iter()
+        .map(|((text, isp), count)| UnknownReply {
+            isp: aggregates.isps.name(isp).to_string(),
+            count,
+            text: if text == MORE_UNKNOWN_TEXTS {
+                "(further distinct texts, not kept)".to_string()
+            } else {
+                aggregates.unknown_texts.name(text).to_string()
+            },
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.text.cmp(&b.text)));
+    out.truncate(UNKNOWN_REPLIES_SHOWN);
+    out
+}

@@ -1,0 +1,183 @@
+//! Reply classification: normalization, the ordered rule table, and the per-text cache.
+
+pub mod class;
+pub mod normalize;
+pub mod rules;
+
+use std::collections::HashSet;
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+pub use class::Class;
+pub use normalize::{Reply, normalize};
+use rules::{BUILTIN_RULES, Matcher};
+
+use crate::error::Error;
+
+/// A classification rule from the user's config file (`[[rule]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRule {
+    pub id: String,
+    pub class: String,
+    /// Regex over the normalized reply text (case-insensitive).
+    pub pattern: Option<String>,
+    /// Regex over the enhanced status code, e.g. `5\.7\.1`.
+    pub status: Option<String>,
+    /// Restricts the rule to these ISP ids.
+    #[serde(default)]
+    pub isps: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    id: String,
+    isps: Vec<String>,
+    class: Class,
+    /// Index into the text `RegexSet`, when the rule has a text pattern.
+    text: Option<usize>,
+    status: Option<Regex>,
+}
+
+/// The decision for one reply: its class and the rule that gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub class: Class,
+    pub rule: String,
+}
+
+/// The compiled rule table: user rules first, then the built-in ones.
+#[derive(Debug)]
+pub struct Classifier {
+    rules: Vec<Rule>,
+    texts: RegexSet,
+}
+
+/// Rule id used for bounces that PowerMTA gave up on after the retry period.
+pub const EXPIRED_BOUNCE_RULE: &str = "bounce-expired";
+/// Rule id used when nothing matched.
+pub const NO_RULE: &str = "none";
+
+impl Classifier {
+    /// Compiles the built-in table, with `user_rules` ahead of it.
+    pub fn new(user_rules: &[UserRule]) -> Result<Self, Error> {
+        let mut rules = Vec::new();
+        let mut patterns = Vec::new();
+        let mut seen = HashSet::new();
+        for rule in user_rules {
+            let class = Class::from_id(&rule.class).ok_or_else(|| Error::Config {
+                message: format!(
+                    "rule `{}` has unknown class `{}`; use one of: {}",
+                    rule.id,
+                    rule.class,
+                    Class::ALL.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
+            if rule.pattern.is_none() && rule.status.is_none() {
+                return Err(Error::Config {
+                    message: format!("rule `{}` needs a `pattern` or a `status`", rule.id),
+                });
+            }
+            if !seen.insert(rule.id.clone()) {
+                return Err(Error::Config {
+                    message: format!("rule id `{}` is used twice", rule.id),
+                });
+            }
+            let text = rule.pattern.as_ref().map(|p| {
+                patterns.push(p.clone());
+                patterns.len() - 1
+            });
+            let status = match &rule.status {
+                Some(s) => Some(compile_status(s).map_err(|e| Error::Config {
+                    message: format!("rule `{}`: bad status regex: {e}", rule.id),
+                })?),
+                None => None,
+            };
+            rules.push(Rule {
+                id: rule.id.clone(),
+                isps: rule.isps.clone(),
+                class,
+                text,
+                status,
+            });
+        }
+        for builtin in BUILTIN_RULES {
+            let (text, status) = match builtin.matcher {
+                Matcher::Text(p) => {
+                    patterns.push(p.to_string());
+                    (Some(patterns.len() - 1), None)
+                }
+                Matcher::Status(p) => (None, Some(compile_status(p).expect("built-in status rule"))),
+            };
+            rules.push(Rule {
+                id: builtin.id.to_string(),
+                isps: builtin.isps.iter().map(|s| s.to_string()).collect(),
+                class: builtin.class,
+                text,
+                status,
+            });
+        }
+        let texts = RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| Error::Config {
+                message: format!("a rule pattern does not compile: {e}"),
+            })?;
+        Ok(Classifier { rules, texts })
+    }
+
+    /// Classifies a normalized reply, in the context of an ISP id.
+    pub fn classify(&self, isp: &str, reply: &Reply) -> Verdict {
+        let matched = self.texts.matches(&reply.text);
+        for rule in &self.rules {
+            if !rule.isps.is_empty() && !rule.isps.iter().any(|i| i == isp) {
+                continue;
+            }
+            if let Some(index) = rule.text {
+                if !matched.matched(index) {
+                    continue;
+                }
+            }
+            if let Some(status) = &rule.status {
+                if !reply.status.as_deref().is_some_and(|s| status.is_match(s)) {
+                    continue;
+                }
+            }
+            return Verdict {
+                class: rule.class,
+                rule: rule.id.clone(),
+            };
+        }
+        Verdict {
+            class: Class::Other,
+            rule: NO_RULE.to_string(),
+        }
+    }
+
+    /// Classifies a raw row: `b` rows PowerMTA expired after the retry period are
+    /// `message_expired` whatever the last reply said.
+    pub fn classify_row(
+        &self,
+        isp: &str,
+        is_expired_bounce: bool,
+        diag: &str,
+        dsn_status: &str,
+    ) -> Verdict {
+        if is_expired_bounce {
+            return Verdict {
+                class: Class::MessageExpired,
+                rule: EXPIRED_BOUNCE_RULE.to_string(),
+            };
+        }
+        self.classify(isp, &normalize(diag, dsn_status))
+    }
+}
+
+fn compile_status(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(&format!("^(?:{pattern})$")).build()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,213 @@
+//! Reply normalization: the cache key (variable tokens masked) and the text rules match.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// `smtp;`, `SMTP; `, `X-Postfix; `, `X-Outbound-Mail-Relay;` ... at the start of `dsnDiag`.
+static DIAG_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?i)\s*(?:smtp|x-[a-z0-9-]+|dns|mailbox)\s*;\s*").unwrap());
+/// The reply code and enhanced status code at the start of a reply.
+static LEADING_CODES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:([2-5][0-9]{2})(?:[ ;-]+|$))?(?:([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s|$|[^0-9.]))?")
+        .unwrap()
+});
+/// An enhanced status code at the start of `dsnStatus` (`4.0.0 (undefined status)`).
+static STATUS_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})").unwrap());
+
+/// A reply ready for the rules: one line, prefix stripped, continuations joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    /// Enhanced status code (`5.7.1`): from the reply text first, else from `dsnStatus`.
+    pub status: Option<String>,
+}
+
+/// Normalizes a `dsnDiag` text; `dsn_status` supplies the code when the text has none, and
+/// the text itself when `dsnDiag` is empty (queue-level `tq` rows often have no reply).
+pub fn normalize(diag: &str, dsn_status: &str) -> Reply {
+    let one_line: String = diag
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let mut text = DIAG_PREFIX.replace(&one_line, "").trim().to_string();
+    if text.is_empty() {
+        text = dsn_status.trim().to_string();
+    }
+    let leading = LEADING_CODES.captures(&text);
+    let basic = leading
+        .as_ref()
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string());
+    let mut status = leading
+        .as_ref()
+        .and_then(|c| c.get(2))
+        .map(|m| m.as_str().to_string());
+    if let Some(code) = &basic {
+        text = join_continuations(&text, code, status.as_deref());
+    }
+    if status.is_none() {
+        status = STATUS_CODE
+            .captures(dsn_status)
+            .map(|c| c[1].to_string());
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Reply { text, status }
+}
+
+/// Turns `550-5.7.1 a 550-5.7.1 b 550 5.7.1 c` into `550 5.7.1 a b c`.
+fn join_continuations(text: &str, code: &str, status: Option<&str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut first = true;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let at_marker = rest.starts_with(code)
+            && matches!(rest.as_bytes().get(3), Some(b'-') | Some(b' '))
+            && (out.is_empty() || out.ends_with(' '));
+        if at_marker {
+            let mut after = &rest[4..];
+            if let Some(status) = status {
+                if let Some(stripped) = after.strip_prefix(status) {
+                    if stripped.is_empty() || stripped.starts_with(' ') {
+                        after = stripped.trim_start();
+                    }
+                }
+            }
+            if first {
+                out.push_str(code);
+                if let Some(status) = status {
+                    out.push(' ');
+                    out.push_str(status);
+                }
+                out.push(' ');
+                first = false;
+            }
+            rest = after.trim_start();
+            continue;
+        }
+        let next_space = rest.find(' ').map_or(rest.len(), |i| i + 1);
+        out.push_str(&rest[..next_space]);
+        rest = &rest[next_space..];
+        first = false;
+    }
+    out.trim().to_string()
+}
+
+/// Writes the cache key of a reply into `out`: the raw text with the tokens that change from
+/// message to message masked (IPv4 addresses, mail addresses' local parts, long ids such as
+/// Gmail's `s142si14934335lfe.256`). Rules never need those tokens, so replies that differ
+/// only in them share one cache entry and one line in the unknown-texts list. Also the
+/// form shown to users, so recipient local parts never reach a report.
+pub fn mask_variable_tokens(diag: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut start = 0;
+    for (i, &b) in diag.iter().enumerate() {
+        if is_token_separator(b) {
+            push_masked(&diag[start..i], out);
+            out.push(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            start = i + 1;
+        }
+    }
+    push_masked(&diag[start..], out);
+}
+
+fn is_token_separator(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\r' | b'\n' | b'[' | b']' | b'(' | b')' | b'<' | b'>' | b',' | b';' | b'='
+            | b'"' | b'\''
+    )
+}
+
+fn push_masked(token: &[u8], out: &mut Vec<u8>) {
+    if token.is_empty() {
+        return;
+    }
+    if let Some(at) = memchr::memchr(b'@', token) {
+        out.extend_from_slice(b"*");
+        out.extend_from_slice(&token[at..]);
+        return;
+    }
+    let is_url = token.windows(3).any(|w| w == b"://");
+    let digits = token.iter().filter(|b| b.is_ascii_digit()).count();
+    if !is_url && is_ipv4(token) {
+        out.extend_from_slice(b"<ip>");
+    } else if !is_url && token.len() >= 8 && digits * 10 >= token.len() * 3 && !is_status(token) {
+        out.extend_from_slice(b"<id>");
+    } else {
+        out.extend_from_slice(token);
+    }
+}
+
+fn is_ipv4(token: &[u8]) -> bool {
+    let token = token.strip_suffix(b".").unwrap_or(token);
+    let mut parts = 0;
+    for part in token.split(|&b| b == b'.') {
+        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 4
+}
+
+/// `5.7.515`, `4.7.650`: kept even when long enough to look like an id.
+fn is_status(token: &[u8]) -> bool {
+    token.split(|&b| b == b'.').count() == 3
+        && token.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_prefix_and_joins_continuations() {
+        let reply = normalize(
+            "smtp;550-5.7.26 This mail is unauthenticated. 550-5.7.26 Gmail requires\r\n550 5.7.26 SPF or DKIM - gsmtp",
+            "5.0.0",
+        );
+        assert_eq!(
+            reply.text,
+            "550 5.7.26 This mail is unauthenticated. Gmail requires SPF or DKIM - gsmtp"
+        );
+        assert_eq!(reply.status.as_deref(), Some("5.7.26"));
+    }
+
+    #[test]
+    fn joins_continuations_without_enhanced_code() {
+        let reply = normalize(
+            "554-mail.com Service not available 554-No SMTP service 554-Bad DNS PTR resource record. 554 For explanation",
+            "",
+        );
+        assert_eq!(
+            reply.text,
+            "554 mail.com Service not available No SMTP service Bad DNS PTR resource record. For explanation"
+        );
+        assert_eq!(reply.status, None);
+    }
+
+    #[test]
+    fn status_falls_back_to_dsn_status_and_empty_diag_uses_it() {
+        let reply = normalize("", "4.4.1 (no answer from host)");
+        assert_eq!(reply.text, "4.4.1 (no answer from host)");
+        assert_eq!(reply.status.as_deref(), Some("4.4.1"));
+        let reply = normalize("X-Postfix; connect to x[1.2.3.4]:25: Connection timed out", "4.4.1 (no answer)");
+        assert_eq!(reply.status.as_deref(), Some("4.4.1"));
+        assert!(reply.text.starts_with("connect to"));
+    }
+
+    #[test]
+    fn masks_ips_addresses_and_ids_but_not_codes() {
+        let mut out = Vec::new();
+        mask_variable_tokens(
+            b"550 5.1.1 <john.doe@gmail.com> does not exist s142si14934335lfe.256 - gsmtp [203.0.113.7] 5.7.515 OFR005_104",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "550 5.1.1 <*@gmail.com> does not exist <id> - gsmtp [<ip>] 5.7.515 OFR005_104"
+        );
+    }
+}

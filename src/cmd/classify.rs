@@ -1,0 +1,57 @@
+//! `deferwatch classify`: classifies reply texts, to test built-in and user rules.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::classify::normalize::mask_variable_tokens;
+use crate::cli::{ClassifyArgs, ClassifyFormat};
+use crate::config::ConfigFile;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    class: &'a str,
+    rule: &'a str,
+    text: &'a str,
+}
+
+pub fn run(args: ClassifyArgs) -> Result<()> {
+    let config = ConfigFile::load(args.config.as_deref())?;
+    let classifier = config.classifier()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut masked = Vec::new();
+    let mut emit = |text: &str, out: &mut dyn Write| -> Result<()> {
+        // The same view of the text the log reader classifies.
+        mask_variable_tokens(text.as_bytes(), &mut masked);
+        let verdict = classifier.classify_row(&args.isp, false, &String::from_utf8_lossy(&masked), "");
+        match args.format {
+            ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
+            ClassifyFormat::Json => {
+                let line = Line {
+                    class: verdict.class.id(),
+                    rule: &verdict.rule,
+                    text,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    };
+    if args.texts.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                emit(&line, &mut out)?;
+            }
+        }
+    } else {
+        for text in &args.texts {
+            emit(text, &mut out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The config file (`--config FILE`, TOML): ISP mappings, user rules and status thresholds.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::analyze::status::Thresholds;
+use crate::classify::{Classifier, UserRule};
+use crate::error::Error;
+use crate::isp::IspResolver;
+
+/// The config file as written by the user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub isp: IspSection,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<UserRule>,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+/// `[isp]`: extra recipient domains (`name.*` for every public suffix) and MX suffixes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IspSection {
+    #[serde(default)]
+    pub domains: BTreeMap<String, String>,
+    #[serde(default)]
+    pub mx_suffixes: BTreeMap<String, String>,
+}
+
+impl ConfigFile {
+    pub fn load(path: Option<&Path>) -> Result<Self, Error> {
+        let Some(path) = path else {
+            return Ok(ConfigFile::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| Error::Config {
+            message: format!("{}: {e}", path.display()),
+        })
+    }
+
+    pub fn isp_resolver(&self) -> IspResolver {
+        let pairs = |m: &BTreeMap<String, String>| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.to_ascii_lowercase()))
+                .collect::<Vec<_>>()
+        };
+        IspResolver::new(&pairs(&self.isp.domains), &pairs(&self.isp.mx_suffixes))
+    }
+
+    pub fn classifier(&self) -> Result<Classifier, Error> {
+        Classifier::new(&self.rules)
+    }
+}

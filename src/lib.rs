@@ -1,0 +1,18 @@
+//! deferwatch: deferral and bounce analytics for PowerMTA accounting logs.
+//!
+//! Data flows one way: files -> records ([`read`]) -> classes ([`classify`]) -> hourly
+//! aggregates ([`aggregate`]) -> rates, baselines and findings ([`analyze`]) -> output
+//! ([`render`]). [`cmd`] holds one small glue module per subcommand.
+
+pub mod aggregate;
+pub mod analyze;
+pub mod classify;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod isp;
+pub mod read;
+pub mod render;
+pub mod timefmt;

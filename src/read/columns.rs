@@ -1,0 +1,81 @@
+//! Header mapping: column indexes by name, resolved once per header line.
+
+use csv::ByteRecord;
+
+/// Where a row's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeColumn {
+    /// `timeLogged`, the time the event was logged (the normal case).
+    Logged(usize),
+    /// `timeQueued` (or the v4.0 `timeImprinted`), used when a custom field list has no
+    /// `timeLogged`; the input summary says so.
+    Fallback(usize, &'static str),
+    /// No usable time column: every row of this header is unusable.
+    Missing,
+}
+
+/// Column indexes of one header, by field name.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub width: usize,
+    pub kind: usize,
+    pub time: TimeColumn,
+    pub rcpt: Option<usize>,
+    pub dsn_status: Option<usize>,
+    pub dsn_diag: Option<usize>,
+    pub dsn_mta: Option<usize>,
+    pub bounce_cat: Option<usize>,
+    pub source_ip: Option<usize>,
+    pub vmta: Option<usize>,
+    pub pool: Option<usize>,
+    pub queue: Option<usize>,
+}
+
+/// True when a row is a header line (its first field is `type`).
+pub fn is_header(record: &ByteRecord) -> bool {
+    record.get(0).is_some_and(|f| f.trim_ascii() == b"type")
+}
+
+impl Columns {
+    pub fn from_header(header: &ByteRecord) -> Self {
+        let find = |name: &str| {
+            header
+                .iter()
+                .position(|f| f.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+        };
+        let time = if let Some(i) = find("timeLogged") {
+            TimeColumn::Logged(i)
+        } else if let Some(i) = find("timeQueued") {
+            TimeColumn::Fallback(i, "timeQueued")
+        } else if let Some(i) = find("timeImprinted") {
+            TimeColumn::Fallback(i, "timeImprinted")
+        } else {
+            TimeColumn::Missing
+        };
+        Columns {
+            width: header.len(),
+            kind: 0,
+            time,
+            rcpt: find("rcpt"),
+            dsn_status: find("dsnStatus"),
+            dsn_diag: find("dsnDiag"),
+            dsn_mta: find("dsnMta"),
+            bounce_cat: find("bounceCat"),
+            source_ip: find("dlvSourceIp"),
+            vmta: find("vmta"),
+            pool: find("vmtaPool"),
+            queue: find("queue"),
+        }
+    }
+
+    /// The header PowerMTA writes by default (v4.5+), for input that starts without one.
+    pub fn default_header() -> ByteRecord {
+        ByteRecord::from(
+            "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,\
+             bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,dlvEsmtpAvailable,\
+             dlvSize,vmta,jobId,envId,queue,vmtaPool"
+                .split(',')
+                .collect::<Vec<_>>(),
+        )
+    }
+}
