@@ -125,7 +125,7 @@ struct Row {
     fields: [String; 23],
 }
 
-/// Writes the logs, `truth.json` and `truth-hourly.csv` into `options.out`.
+/// Writes the logs, `truth.json` and `truth-hourly.txt` into `options.out`.
 pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
     std::fs::create_dir_all(&options.out)?;
     let mut rng = Rng(options.seed);
@@ -406,7 +406,7 @@ fn write_truth(
 ) -> io::Result<()> {
     let json = serde_json::to_string_pretty(truth)?;
     std::fs::write(dir.join("truth.json"), json + "\n")?;
-    let mut w = csv::Writer::from_path(dir.join("truth-hourly.csv"))?;
+    let mut w = csv::Writer::from_path(dir.join("truth-hourly.txt"))?;
     w.write_record(["hour", "isp", "attempts", "delivered", "deferred", "bounced", "queue_deferrals"])?;
     for ((hour, isp), c) in hourly {
         w.write_record([

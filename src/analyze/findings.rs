@@ -51,22 +51,32 @@ pub fn find(
     pools: &[GroupDay],
     thresholds: &Thresholds,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for group in isps.iter().chain(pools) {
-        findings.extend(rate_finding(group, None));
-    }
+    let mut findings: Vec<Finding> = isps.iter().filter_map(|g| rate_finding(g, None)).collect();
     let rdns = rdns_findings(source_ips, thresholds);
-    for group in source_ips.iter().filter(|g| {
+    let parts = pools.iter().chain(source_ips.iter().filter(|g| {
         !g.source_ip.as_deref().is_some_and(is_placeholder_ip)
             && !rdns
                 .iter()
                 .any(|f| f.source_ip == g.source_ip && f.isp == g.isp)
-    }) {
+    }));
+    for group in parts.filter(|g| !explained_by_isp(g, isps)) {
         findings.extend(rate_finding(group, group.source_ip.clone()));
     }
     findings.extend(rdns);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.isp.cmp(&b.isp)));
     findings
+}
+
+/// A pool or IP whose ISP moved at least as much, and whose rate is not far above the
+/// ISP's: the ISP finding already says it.
+fn explained_by_isp(group: &GroupDay, isps: &[GroupDay]) -> bool {
+    let Some(isp) = isps.iter().find(|i| i.isp == group.isp) else {
+        return false;
+    };
+    let (Some(rate), Some(isp_rate)) = (group.deferral_rate, isp.deferral_rate) else {
+        return isp.status >= group.status;
+    };
+    isp.status >= group.status && !(rate >= 2.0 * isp_rate && (rate - isp_rate) * 100.0 >= 5.0)
 }
 
 fn scope_name(group: &GroupDay) -> String {

@@ -10,6 +10,8 @@ use crate::timefmt::rfc3339;
 /// The PowerMTA config lines that enable deferral records.
 pub const ENABLE_DEFERRAL_RECORDS: &str = "<acct-file /var/log/pmta/diag.csv>\n    records t,tq\n    move-interval 1d\n    delete-after 60d\n</acct-file>";
 
+const NOT_ACCT: &str = "skipped: not a PowerMTA acct file (first row is neither a `type` header nor a record)";
+
 /// A file with something to report about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileProblem {
@@ -80,6 +82,9 @@ fn describe_problems(file: &FileStats) -> Vec<FileProblem> {
     if let Some(error) = &file.read_error {
         push(format!("reading stopped early: {error}"));
     }
+    if file.not_acct {
+        push(NOT_ACCT.into());
+    }
     if file.partial_last_line {
         push("ends in a partial row (still being written?); that row is not counted yet".into());
     }
@@ -123,6 +128,9 @@ pub fn warnings(files: &[FileStats]) -> Vec<String> {
         }
         if let Some(error) = &file.read_error {
             out.push(format!("{}: reading stopped early: {error}", file.name));
+        }
+        if file.not_acct {
+            out.push(format!("{}: {NOT_ACCT}", file.name));
         }
     }
     out

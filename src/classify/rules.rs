@@ -109,7 +109,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         r"|found on one or more|\(BL\)|blocked for spam",
     )),
     text("rdns-generic", RdnsGeneric, concat!(
-        r"generic|dynamic|residential|dial-?up|custom reverse dns|relay via (?:your )?isp",
+        r"generic|dynamic|residential (?:ip|address|connection|range|network)|dial-?up|custom reverse dns|relay via (?:your )?isp",
         r"|consumer (?:ip|range|address)",
     )),
     text("rdns-ptr", RdnsMissing, r"\bptr\b|reverse dns|\brdns\b|reverse (?:host|lookup|mapping)"),
@@ -131,8 +131,8 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     )),
     text("too-large", TooLarge, r"too large|too big|size exceeds|exceeds (?:the )?(?:fixed )?(?:maximum )?(?:message )?size|message size|size limit|length exceeds|RecipSizeLimit"),
     text("mailbox-disabled", MailboxDisabled, concat!(
-        r"disabled|inactive|terminated|suspended|deactivated|discontinued|(?:temporar(?:y|ily) )?locked",
-        r"|account (?:is |has been )?blocked|no longer (?:active|available)",
+        r"disabled|inactive|terminated|deactivated|discontinued|\b(?:temporar(?:y|ily) )?locked\b",
+        r"|(?:account|mailbox|user) (?:is |has been )?(?:blocked|suspended)|no longer (?:active|available)",
     )),
     text("mailbox-full", MailboxFull, r"over ?quota|quota exceeded|exceeded (?:storage|quota)|mailbox (?:is )?full|insufficient storage|out of storage|pleine"),
     text("user-unknown", UserUnknown, concat!(
@@ -147,7 +147,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         r"|unrouteable|dns error|name service error|no relevant answers|no mx record",
     )),
     text("connection", Connection, concat!(
-        r"timed out|timeout|no route to host|connection (?:refused|reset|closed|timed out|lost|dropped)",
+        r"timed out|timeout|no route to host|connection (?:was )?(?:refused|reset|closed|timed out|lost|dropped)",
         r"|lost connection|no answer from host|could not be reached|requests to connect|refused to talk",
         r"|unable to connect|network is unreachable|host unreachable|service not available",
     )),

@@ -23,7 +23,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         gzip: args.gzip,
     })?;
     eprintln!(
-        "wrote {} rows in {} files ({} bytes) to {}; ground truth in truth.json and truth-hourly.csv",
+        "wrote {} rows in {} files ({} bytes) to {}; ground truth in truth.json and truth-hourly.txt",
         truth.records,
         truth.files.len(),
         truth.bytes,

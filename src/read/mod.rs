@@ -36,8 +36,10 @@ pub fn read_stream<R: Read>(name: String, stream: R, sink: &mut dyn RecordSink) 
     loop {
         match reader.read_byte_record(&mut next) {
             Ok(true) => {
-                if have_current {
-                    handle_row(&current, &mut columns, &mut stats, sink);
+                if have_current && !handle_row(&current, &mut columns, &mut stats, sink) {
+                    stats.not_acct = true;
+                    have_current = false;
+                    break;
                 }
                 std::mem::swap(&mut current, &mut next);
                 have_current = true;
@@ -51,9 +53,12 @@ pub fn read_stream<R: Read>(name: String, stream: R, sink: &mut dyn RecordSink) 
     }
     stats.bytes = reader.position().byte();
     drop(reader);
+    if stats.not_acct {
+        return stats;
+    }
     if have_current {
         if source.ends_with_newline() || stats.read_error.is_some() {
-            handle_row(&current, &mut columns, &mut stats, sink);
+            stats.not_acct = !handle_row(&current, &mut columns, &mut stats, sink);
         } else {
             stats.partial_last_line = true;
         }
@@ -61,20 +66,36 @@ pub fn read_stream<R: Read>(name: String, stream: R, sink: &mut dyn RecordSink) 
     stats
 }
 
+/// Handles one row. Returns false when the stream is not an acct file at all: its first
+/// row is neither a header nor a record of a known type.
 fn handle_row(
     row: &ByteRecord,
     columns: &mut Option<Columns>,
     stats: &mut FileStats,
     sink: &mut dyn RecordSink,
-) {
+) -> bool {
     let line = row.position().map_or(0, |p| p.line());
     if is_header(row) {
         *columns = Some(Columns::from_header(row));
-        return;
+        return true;
     }
     if row.len() == 1 && row.get(0).is_some_and(|f| f.is_empty()) {
-        return; // blank line
+        return true; // blank line
     }
+    if columns.is_none() && RecordKind::parse(&row[0]).is_none() {
+        return false;
+    }
+    handle_record(row, line, columns, stats, sink);
+    true
+}
+
+fn handle_record(
+    row: &ByteRecord,
+    line: u64,
+    columns: &mut Option<Columns>,
+    stats: &mut FileStats,
+    sink: &mut dyn RecordSink,
+) {
     let cols = columns.get_or_insert_with(|| Columns::from_header(&Columns::default_header()));
     if row.len() != cols.width {
         stats.count_malformed(line, MalformedReason::WrongFieldCount);

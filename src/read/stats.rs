@@ -52,6 +52,9 @@ pub struct FileStats {
     pub time_fallback: Option<&'static str>,
     pub first: Option<EpochSeconds>,
     pub last: Option<EpochSeconds>,
+    /// The input does not look like an acct file (no `type` header, no known record type
+    /// in its first row); it was skipped.
+    pub not_acct: bool,
     /// An I/O or decompression error that stopped reading this input early.
     pub read_error: Option<String>,
 }

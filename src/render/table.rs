@@ -153,7 +153,7 @@ impl Renderer for Table {
             writeln!(out, "none")?;
         }
         for u in &r.unknown_replies {
-            let prefix = format!("{:>7} {:<10} ", thousands(u.count), clip(&u.isp, 10));
+            let prefix = format!("{:>7} {:<12} ", thousands(u.count), clip(&u.isp, 12));
             writeln!(out, "{prefix}{}", clip(&u.text, WIDTH - prefix.len()))?;
         }
         self.heading(out, "Input")?;
@@ -183,7 +183,10 @@ impl Renderer for Table {
         for dim in t.by {
             header.push_str(&format!(" {:<15}", dim.column()));
         }
-        header.push_str(&format!(" {:>9} {:>6} {:>6} {:>6}", "attempts", "def%", "yday%", "7d%"));
+        header.push_str(&format!(
+            " {:>9} {:>8} {:>6} {:>6} {:>6}",
+            "attempts", "deferred", "def%", "yday%", "7d%"
+        ));
         writeln!(out, "{header}")?;
         for row in t.rows {
             let mut line = format!("{:<21}", hour_local(row.period, t.tz));
@@ -191,8 +194,9 @@ impl Renderer for Table {
                 line.push_str(&format!(" {:<15}", clip(key, 15)));
             }
             line.push_str(&format!(
-                " {:>9} {:>6} {:>6} {:>6}",
+                " {:>9} {:>8} {:>6} {:>6} {:>6}",
                 thousands(row.attempts),
+                thousands(row.deferred),
                 percent(row.deferral_rate()),
                 percent(row.prev_deferral_rate()),
                 percent(row.rolling_deferral_rate())
