@@ -174,7 +174,7 @@ impl<'a> Aggregator<'a> {
         let verdict = self
             .classifier
             .classify_row(isp_name, expired, &diag, &status);
-        let unknown_text = (verdict.class == Class::Other).then(|| {
+        let unknown_text = (verdict.rule == crate::classify::NO_RULE).then(|| {
             let shown = crate::classify::normalize(&diag, &status).text;
             self.aggregates.unknown_text_id(shown.as_bytes())
         });

@@ -1,0 +1,234 @@
+//! Integration tests: run the real binary on the shipped sample, the edge-case fixtures and
+//! the real-shaped rows.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn deferwatch() -> Command {
+    Command::cargo_bin("deferwatch").unwrap()
+}
+
+fn report_json(args: &[&str]) -> Value {
+    let out = deferwatch()
+        .args(["report", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn hourly_csv(args: &[&str]) -> String {
+    let out = deferwatch().arg("hourly").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn exact_counts_match_the_generator_ground_truth() {
+    let ours = hourly_csv(&["--by", "isp", "testdata/sample"]);
+    let ours: Vec<String> = ours
+        .lines()
+        .map(|l| l.split(',').take(7).collect::<Vec<_>>().join(","))
+        .collect();
+    let truth = std::fs::read_to_string("testdata/sample/truth-hourly.txt").unwrap();
+    let truth: Vec<&str> = truth.lines().collect();
+    assert_eq!(ours.len(), truth.len());
+    for (a, b) in ours.iter().zip(&truth) {
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn sample_report_finds_the_injected_incidents() {
+    let r = report_json(&["testdata/sample"]);
+    assert_eq!(r["day"], "2026-10-31");
+    let findings = r["findings"].as_array().unwrap();
+    let ptr = findings
+        .iter()
+        .find(|f| f["source_ip"] == "203.0.113.14" && f["isp"] == "gmail")
+        .expect("the IP that lost its PTR is a finding");
+    assert_eq!(ptr["class"], "rdns_missing");
+    assert_eq!(ptr["severity"], "alert");
+    let yahoo = r["isps"].as_array().unwrap().iter().find(|i| i["isp"] == "yahoo").unwrap();
+    assert_ne!(yahoo["status"], "ok", "the slow rise at yahoo is flagged");
+    assert!(yahoo["trend_pp_per_week"].as_f64().unwrap() > 0.5);
+    let apple = r["isps"].as_array().unwrap().iter().find(|i| i["isp"] == "apple").unwrap();
+    assert_eq!(apple["status"], "ok", "a stable ISP is not flagged");
+    assert_eq!(r["input"]["has_deferral_rows"], true);
+    assert_eq!(r["input"]["malformed"], 0);
+}
+
+#[test]
+fn the_throttling_spike_shows_hour_by_hour() {
+    let csv = hourly_csv(&[
+        "--by", "isp", "--from", "2026-10-31T12:00:00Z", "--to", "2026-10-31T17:00:00Z",
+        "testdata/sample",
+    ]);
+    let rate = |hour: &str| -> f64 {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(hour) && l.contains(",microsoft,"))
+            .unwrap();
+        line.split(',').nth(7).unwrap().parse().unwrap()
+    };
+    assert!(rate("2026-10-31T14:00:00Z") > 0.3);
+    assert!(rate("2026-10-31T12:00:00Z") < 0.2);
+}
+
+#[test]
+fn real_rows_are_each_counted_once_under_the_right_isp() {
+    let r = report_json(&["--day", "2019-02-08", "testdata/eval/real-rows"]);
+    let rows = &r["input"]["rows"];
+    assert_eq!((rows["d"].as_u64(), rows["b"].as_u64()), (Some(1), Some(2)));
+    assert_eq!((rows["t"].as_u64(), rows["tq"].as_u64()), (Some(1), Some(1)));
+    let problems = r["input"]["problems"].to_string();
+    assert!(problems.contains("timeQueued"), "the fallback is said: {problems}");
+    let csv = hourly_csv(&["--by", "isp", "testdata/eval/real-rows"]);
+    assert!(csv.contains("2016-08-01T18:00:00Z,gmail,1,0,0,1,0"), "{csv}");
+    assert!(csv.contains("2019-02-08T21:00:00Z,yahoo,2,0,1,1,0"), "{csv}");
+    assert!(csv.contains("2019-02-08T21:00:00Z,other,1,1,0,0,1"), "{csv}");
+}
+
+#[test]
+fn header_reappearing_mid_file_long_aliases_and_compression() {
+    for file in ["mid-header.csv", "mid-header-gz.csv.gz", "mid-header-zst.csv.zst"] {
+        let csv = hourly_csv(&["--by", "isp", &format!("testdata/fixtures/{file}")]);
+        assert!(csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"), "{file}: {csv}");
+        assert!(csv.contains("2026-10-01T10:00:00Z,yahoo,1,0,0,1,0"), "{file}: {csv}");
+    }
+}
+
+#[test]
+fn the_same_file_named_twice_is_read_once() {
+    let csv = hourly_csv(&[
+        "--by", "isp", "testdata/fixtures/mid-header.csv", "testdata/fixtures/mid-header.csv",
+        "testdata/fixtures/mid-he*.csv",
+    ]);
+    assert!(csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"), "{csv}");
+}
+
+#[test]
+fn quoted_newlines_and_doubled_quotes() {
+    let csv = hourly_csv(&["--by", "isp,class", "testdata/fixtures/quoted.csv"]);
+    assert!(csv.contains("2026-10-01T11:00:00Z,gmail,rdns_missing,2,1,1,0,0"), "{csv}");
+}
+
+#[test]
+fn time_t_and_offsets_normalize_to_utc_hours() {
+    let csv = hourly_csv(&["--by", "isp", "testdata/fixtures/times.csv"]);
+    assert!(csv.contains("2026-10-01T11:00:00Z,gmail,3,3,0,0,0"), "{csv}");
+    assert!(csv.contains("2026-10-01T12:00:00Z,gmail,1,1,0,0,0"), "{csv}");
+}
+
+#[test]
+fn malformed_rows_are_counted_reported_and_fail_under_strict() {
+    let out = deferwatch()
+        .args(["hourly", "--by", "isp", "testdata/fixtures/bad-rows.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad-rows.csv:2: skipped row: wrong number of fields"), "{stderr}");
+    assert!(stderr.contains("bad-rows.csv:3: skipped row: time field"), "{stderr}");
+    assert!(stderr.contains("bad-rows.csv:4: skipped row: unknown record type"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2026-10-01T10:00:00Z,gmail,2,2,0,0,0"));
+    let r = report_json(&["testdata/fixtures/bad-rows.csv", "--day", "2026-10-01"]);
+    assert_eq!(r["input"]["malformed"], 3);
+    let out = deferwatch()
+        .args(["report", "--strict", "testdata/fixtures/bad-rows.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--strict"));
+}
+
+#[test]
+fn a_partial_last_line_is_reported_not_counted() {
+    let r = report_json(&["testdata/fixtures/partial.csv", "--day", "2026-10-01"]);
+    assert_eq!(r["input"]["partial_last_lines"], 1);
+    assert_eq!(r["input"]["malformed"], 0);
+    assert_eq!(r["input"]["rows"]["d"], 1);
+}
+
+#[test]
+fn no_deferral_rows_is_said_with_the_config_to_enable_them() {
+    let out = deferwatch()
+        .args(["report", "testdata/fixtures/no-deferrals.csv", "--day", "2026-10-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("No deferral rows (t/tq) were found"), "{text}");
+    assert!(text.contains("records t,tq"), "{text}");
+    let r = report_json(&["testdata/fixtures/no-deferrals.csv", "--day", "2026-10-01"]);
+    assert_eq!(r["input"]["has_deferral_rows"], false);
+}
+
+#[test]
+fn invalid_utf8_is_tolerated_and_user_rules_apply() {
+    let csv = hourly_csv(&["--by", "isp,class", "testdata/fixtures/invalid-utf8.csv"]);
+    assert!(csv.contains("other,rate_limited,1,0,1"), "{csv}");
+    let csv = hourly_csv(&[
+        "--by", "isp,class", "--config", "testdata/example-config.toml",
+        "testdata/fixtures/invalid-utf8.csv",
+    ]);
+    assert!(csv.contains("other,rate_limited,1,0,1"), "{csv}");
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let data = std::fs::read("testdata/fixtures/mid-header-gz.csv.gz").unwrap();
+    let out = deferwatch()
+        .args(["hourly", "--by", "isp", "-"])
+        .write_stdin(data)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"));
+}
+
+#[test]
+fn errors_are_one_line_that_say_what_to_do() {
+    let out = deferwatch().args(["report", "/nonexistent/acct"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    let out = deferwatch().args(["hourly", "--by", "country", "testdata/sample"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use any of isp, source_ip"));
+    let out = deferwatch().args(["report", "--tz", "Mars/Olympus", "testdata/sample"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("IANA"));
+}
+
+#[test]
+fn classify_prints_tsv_and_json_lines() {
+    let out = deferwatch()
+        .args(["classify", "550 5.7.1 Client host rejected: cannot find your reverse hostname"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "rdns_missing\trdns-missing\t550 5.7.1 Client host rejected: cannot find your reverse hostname\n"
+    );
+    let out = deferwatch()
+        .args(["classify", "--isp", "yahoo", "--format", "json"])
+        .write_stdin("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred\n\n550 IP not in DNS\n")
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["class"], "rate_limited");
+    assert_eq!(lines[0]["rule"], "yahoo-rate");
+    assert_eq!(lines[1]["class"], "rdns_missing");
+}
+
+#[test]
+fn tz_moves_day_boundaries() {
+    let utc = report_json(&["testdata/sample", "--day", "2026-10-30"]);
+    let ny = report_json(&["testdata/sample", "--day", "2026-10-30", "--tz", "America/New_York"]);
+    assert_eq!(ny["timezone"], "America/New_York");
+    assert_ne!(utc["isps"][0]["attempts"], ny["isps"][0]["attempts"]);
+}
