@@ -24,16 +24,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The daily ISP review: rates against yesterday and the 7-day average, trend, findings.
-    #[command(after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json")]
+    #[command(
+        after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json"
+    )]
     Report(ReportArgs),
     /// One row per hour and group, in CSV (default), JSON or a table.
-    #[command(after_help = "Examples:\n  deferwatch hourly /var/log/pmta > hourly.csv\n  deferwatch hourly --by isp,class --from 2026-10-14 --to 2026-10-15 /var/log/pmta\n  zcat acct-2026-10-14-0000.csv.gz | deferwatch hourly --by source_ip -")]
+    #[command(
+        after_help = "Examples:\n  deferwatch hourly /var/log/pmta > hourly.csv\n  deferwatch hourly --by isp,class --from 2026-10-14 --to 2026-10-15 /var/log/pmta\n  zcat acct-2026-10-14-0000.csv.gz | deferwatch hourly --by source_ip -"
+    )]
     Hourly(HourlyArgs),
     /// Classifies reply texts (arguments, or one per line on stdin) to test rules.
-    #[command(after_help = "Examples:\n  deferwatch classify '421-4.7.28 Our system has detected an unusual rate'\n  deferwatch classify --isp yahoo --format json < replies.txt\n  deferwatch classify --config rules.toml 'our custom reply'")]
+    #[command(
+        after_help = "Examples:\n  deferwatch classify '421-4.7.28 Our system has detected an unusual rate'\n  deferwatch classify --isp yahoo --format json < replies.txt\n  deferwatch classify --config rules.toml 'our custom reply'"
+    )]
     Classify(ClassifyArgs),
     /// Writes realistic, seeded acct logs with injected incidents and their ground truth.
-    #[command(after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big")]
+    #[command(
+        after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big"
+    )]
     Generate(GenerateArgs),
 }
 

@@ -19,11 +19,15 @@ pub enum Error {
     },
     #[error("input `{0}` does not exist; give acct files, directories, globs or `-` for stdin")]
     MissingInput(String),
-    #[error("glob `{0}` matched no files; check the pattern (quote it so the shell leaves it alone)")]
+    #[error(
+        "glob `{0}` matched no files; check the pattern (quote it so the shell leaves it alone)"
+    )]
     NoMatch(String),
     #[error("bad glob `{pattern}`: {reason}")]
     BadGlob { pattern: String, reason: String },
-    #[error("no input given; pass acct files or directories, e.g. `deferwatch report /var/log/pmta`")]
+    #[error(
+        "no input given; pass acct files or directories, e.g. `deferwatch report /var/log/pmta`"
+    )]
     NoInput,
     #[error("config: {message}")]
     Config { message: String },
@@ -33,7 +37,9 @@ pub enum Error {
         "{count} malformed row(s) in the input and --strict is set; see the warnings above, or drop --strict to count and skip them"
     )]
     Strict { count: u64 },
-    #[error("no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files")]
+    #[error(
+        "no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files"
+    )]
     NoRows,
     #[error("analytics failed: {0}")]
     Analytics(String),

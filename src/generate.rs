@@ -41,21 +41,93 @@ struct IspProfile {
 }
 
 const PROFILES: &[IspProfile] = &[
-    IspProfile { isp: "gmail", share: 0.38, domains: &["gmail.com", "googlemail.com"], mx: "gmail-smtp-in.l.google.com (142.250.102.27)", deferral_rate: 0.02, deferral_reply: "smtp;421-4.7.28 [{ip}] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. {id} - gsmtp" },
-    IspProfile { isp: "microsoft", share: 0.22, domains: &["hotmail.com", "outlook.com", "live.com"], mx: "hotmail-com.olc.protection.outlook.com (52.101.40.29)", deferral_rate: 0.025, deferral_reply: "smtp;451 4.7.500 Server busy. Please try again later from [{ip}]. (AS761) [{id}.namprd11.prod.outlook.com]" },
-    IspProfile { isp: "yahoo", share: 0.18, domains: &["yahoo.com", "aol.com", "ymail.com"], mx: "mta6.am0.yahoodns.net (67.195.204.72)", deferral_rate: 0.03, deferral_reply: "smtp;421 4.7.0 [TSS04] Messages from {ip} temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes" },
-    IspProfile { isp: "apple", share: 0.07, domains: &["icloud.com", "me.com"], mx: "mx01.mail.icloud.com (17.57.154.6)", deferral_rate: 0.015, deferral_reply: "smtp;421 4.7.1 Messages to <{rcpt}> deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137" },
-    IspProfile { isp: "comcast", share: 0.05, domains: &["comcast.net"], mx: "mx2c1.comcast.net (96.114.157.81)", deferral_rate: 0.02, deferral_reply: "smtp;421 resimta-po-27v.sys.comcast.net {ip} Too many sessions opened" },
-    IspProfile { isp: "gmx", share: 0.04, domains: &["gmx.de", "gmx.net"], mx: "mx00.emig.gmx.net (212.227.15.9)", deferral_rate: 0.02, deferral_reply: "smtp;451 4.3.0 Mail server temporarily rejected message. [{id}]" },
-    IspProfile { isp: "microsoft365", share: 0.03, domains: &["contoso-mail.com"], mx: "contoso-mail-com.mail.protection.outlook.com (52.101.68.1)", deferral_rate: 0.02, deferral_reply: "smtp;451 4.7.500 Server busy. Please try again later from [{ip}]. (AS761)" },
-    IspProfile { isp: "other", share: 0.03, domains: &["example-shop.com", "kleinfirma.example"], mx: "mx1.example-shop.com (198.51.100.20)", deferral_rate: 0.02, deferral_reply: "smtp;450 4.7.1 Greylisted, please try again in 300 seconds" },
+    IspProfile {
+        isp: "gmail",
+        share: 0.38,
+        domains: &["gmail.com", "googlemail.com"],
+        mx: "gmail-smtp-in.l.google.com (142.250.102.27)",
+        deferral_rate: 0.02,
+        deferral_reply: "smtp;421-4.7.28 [{ip}] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. {id} - gsmtp",
+    },
+    IspProfile {
+        isp: "microsoft",
+        share: 0.22,
+        domains: &["hotmail.com", "outlook.com", "live.com"],
+        mx: "hotmail-com.olc.protection.outlook.com (52.101.40.29)",
+        deferral_rate: 0.025,
+        deferral_reply: "smtp;451 4.7.500 Server busy. Please try again later from [{ip}]. (AS761) [{id}.namprd11.prod.outlook.com]",
+    },
+    IspProfile {
+        isp: "yahoo",
+        share: 0.18,
+        domains: &["yahoo.com", "aol.com", "ymail.com"],
+        mx: "mta6.am0.yahoodns.net (67.195.204.72)",
+        deferral_rate: 0.03,
+        deferral_reply: "smtp;421 4.7.0 [TSS04] Messages from {ip} temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
+    },
+    IspProfile {
+        isp: "apple",
+        share: 0.07,
+        domains: &["icloud.com", "me.com"],
+        mx: "mx01.mail.icloud.com (17.57.154.6)",
+        deferral_rate: 0.015,
+        deferral_reply: "smtp;421 4.7.1 Messages to <{rcpt}> deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137",
+    },
+    IspProfile {
+        isp: "comcast",
+        share: 0.05,
+        domains: &["comcast.net"],
+        mx: "mx2c1.comcast.net (96.114.157.81)",
+        deferral_rate: 0.02,
+        deferral_reply: "smtp;421 resimta-po-27v.sys.comcast.net {ip} Too many sessions opened",
+    },
+    IspProfile {
+        isp: "gmx",
+        share: 0.04,
+        domains: &["gmx.de", "gmx.net"],
+        mx: "mx00.emig.gmx.net (212.227.15.9)",
+        deferral_rate: 0.02,
+        deferral_reply: "smtp;451 4.3.0 Mail server temporarily rejected message. [{id}]",
+    },
+    IspProfile {
+        isp: "microsoft365",
+        share: 0.03,
+        domains: &["contoso-mail.com"],
+        mx: "contoso-mail-com.mail.protection.outlook.com (52.101.68.1)",
+        deferral_rate: 0.02,
+        deferral_reply: "smtp;451 4.7.500 Server busy. Please try again later from [{ip}]. (AS761)",
+    },
+    IspProfile {
+        isp: "other",
+        share: 0.03,
+        domains: &["example-shop.com", "kleinfirma.example"],
+        mx: "mx1.example-shop.com (198.51.100.20)",
+        deferral_rate: 0.02,
+        deferral_reply: "smtp;450 4.7.1 Greylisted, please try again in 300 seconds",
+    },
 ];
 
 const BOUNCES: &[(&str, &str, &str)] = &[
-    ("bad-mailbox", "5.1.1 (bad destination mailbox address)", "smtp;550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown"),
-    ("quota-issues", "5.2.2 (mailbox full)", "smtp;552 5.2.2 <{rcpt}> Mailbox full"),
-    ("inactive-mailbox", "5.2.1 (mailbox disabled)", "smtp;550 5.2.1 The email account that you tried to reach is disabled"),
-    ("message-expired", "4.4.7 (delivery time expired)", "smtp;421 4.4.2 Connection timed out"),
+    (
+        "bad-mailbox",
+        "5.1.1 (bad destination mailbox address)",
+        "smtp;550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown",
+    ),
+    (
+        "quota-issues",
+        "5.2.2 (mailbox full)",
+        "smtp;552 5.2.2 <{rcpt}> Mailbox full",
+    ),
+    (
+        "inactive-mailbox",
+        "5.2.1 (mailbox disabled)",
+        "smtp;550 5.2.1 The email account that you tried to reach is disabled",
+    ),
+    (
+        "message-expired",
+        "4.4.7 (delivery time expired)",
+        "smtp;421 4.4.2 Connection timed out",
+    ),
 ];
 
 /// A small, fast, seedable PRNG (SplitMix64): the generator needs no crypto and no crate.
@@ -143,7 +215,9 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
         let mut rows = day_rows(&mut rng, options, date, days_before_end);
         rows.sort_by_key(|r| r.time);
         for row in &rows {
-            let counts = hourly.entry((row.time.div_euclid(3600), isp_of(row))).or_default();
+            let counts = hourly
+                .entry((row.time.div_euclid(3600), isp_of(row)))
+                .or_default();
             match row.kind {
                 "d" => counts.delivered += 1,
                 "t" => counts.deferred += 1,
@@ -153,8 +227,9 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
             *truth.rows.entry(row.kind).or_insert(0) += 1;
             truth.records += 1;
         }
-        let (acct, diag): (Vec<Row>, Vec<Row>) =
-            rows.into_iter().partition(|r| r.kind == "d" || r.kind == "b");
+        let (acct, diag): (Vec<Row>, Vec<Row>) = rows
+            .into_iter()
+            .partition(|r| r.kind == "d" || r.kind == "b");
         for (prefix, rows) in [("acct", acct), ("diag", diag)] {
             for (part, chunk) in rows.chunks(options.rotate_rows.max(1) as usize).enumerate() {
                 let name = format!(
@@ -189,7 +264,9 @@ fn incidents(options: &GenerateOptions) -> Vec<Incident> {
             class: "rdns_missing",
             start: day(end - chrono::Duration::days(PTR_LOSS_DAYS_BEFORE_END)),
             end: day(end),
-            description: format!("{PTR_LOSS_IP} loses its PTR: 60% of its attempts at gmail and microsoft are deferred for a missing PTR"),
+            description: format!(
+                "{PTR_LOSS_IP} loses its PTR: 60% of its attempts at gmail and microsoft are deferred for a missing PTR"
+            ),
         },
         Incident {
             kind: "slow_rise",
@@ -206,7 +283,11 @@ fn incidents(options: &GenerateOptions) -> Vec<Incident> {
             source_ip: None,
             class: "rate_limited",
             start: format!("{}T{SPIKE_START_HOUR_UTC:02}:00:00Z", day(end)),
-            end: format!("{}T{:02}:00:00Z", day(end), SPIKE_START_HOUR_UTC + SPIKE_HOURS),
+            end: format!(
+                "{}T{:02}:00:00Z",
+                day(end),
+                SPIKE_START_HOUR_UTC + SPIKE_HOURS
+            ),
             description: "microsoft defers 45% of attempts for three hours".into(),
         },
     ]
@@ -262,12 +343,25 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
             let (cat, status, diag) = BOUNCES[rng.below(BOUNCES.len())];
             ("b", status, diag, cat)
         } else if roll < deferral_rate + 0.0125 {
-            ("t", "4.0.0 (undefined status)", "smtp;451 4.3.2 Please retry, temporary local problem [{id}]", "")
+            (
+                "t",
+                "4.0.0 (undefined status)",
+                "smtp;451 4.3.2 Please retry, temporary local problem [{id}]",
+                "",
+            )
         } else {
-            ("d", "2.0.0 (success)", "smtp;250 2.0.0 OK {id} - accepted", "")
+            (
+                "d",
+                "2.0.0 (success)",
+                "smtp;250 2.0.0 OK {id} - accepted",
+                "",
+            )
         };
         let id = format!("{:016x}", rng.next_u64());
-        let diag = diag.replace("{ip}", ip).replace("{rcpt}", &rcpt).replace("{id}", &id);
+        let diag = diag
+            .replace("{ip}", ip)
+            .replace("{rcpt}", &rcpt)
+            .replace("{id}", &id);
         let vmta = format!("vmta-{}", ip_index + 1);
         let pool = if ip_index < 3 { "pool-a" } else { "pool-b" };
         rows.push(Row {
@@ -307,7 +401,11 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
         fields[15] = "198.51.100.20".into();
         fields[18] = "vmta-2".into();
         fields[21] = "other|example-shop.com/vmta-2".into();
-        rows.push(Row { time, kind: "tq", fields });
+        rows.push(Row {
+            time,
+            kind: "tq",
+            fields,
+        });
     }
     rows
 }
@@ -358,7 +456,11 @@ fn acct_fields(f: AcctFields<'_>) -> [String; 23] {
         "app1.example.com (10.0.0.5)".into(),
         "smtp".into(),
         f.ip.into(),
-        f.mx.split('(').nth(1).unwrap_or("").trim_end_matches(')').into(),
+        f.mx.split('(')
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches(')')
+            .into(),
         "PIPELINING,8BITMIME,SIZE,STARTTLS,ENHANCEDSTATUSCODES".into(),
         "48213".into(),
         f.vmta.into(),
@@ -381,7 +483,10 @@ fn server_time(epoch: i64) -> String {
 fn write_file(path: &Path, rows: &[Row], gzip: bool) -> io::Result<u64> {
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let sink: Box<dyn Write> = if gzip {
-        Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
+        Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::fast(),
+        ))
     } else {
         Box::new(file)
     };
@@ -391,7 +496,9 @@ fn write_file(path: &Path, rows: &[Row], gzip: bool) -> io::Result<u64> {
     w.write_record(HEADER.split(','))?;
     for row in rows {
         let mut fields = row.fields.clone();
-        fields[21] = fields[21].split_once('|').map_or(String::new(), |(_, q)| q.to_string());
+        fields[21] = fields[21]
+            .split_once('|')
+            .map_or(String::new(), |(_, q)| q.to_string());
         w.write_record(&fields)?;
     }
     w.flush()?;
@@ -407,7 +514,15 @@ fn write_truth(
     let json = serde_json::to_string_pretty(truth)?;
     std::fs::write(dir.join("truth.json"), json + "\n")?;
     let mut w = csv::Writer::from_path(dir.join("truth-hourly.txt"))?;
-    w.write_record(["hour", "isp", "attempts", "delivered", "deferred", "bounced", "queue_deferrals"])?;
+    w.write_record([
+        "hour",
+        "isp",
+        "attempts",
+        "delivered",
+        "deferred",
+        "bounced",
+        "queue_deferrals",
+    ])?;
     for ((hour, isp), c) in hourly {
         w.write_record([
             crate::timefmt::hour_rfc3339(*hour),

@@ -85,10 +85,7 @@ pub struct IspResolver {
 impl IspResolver {
     /// `extra_domains` and `extra_mx_suffixes` come from the config file and override the
     /// built-in entries with the same key.
-    pub fn new(
-        extra_domains: &[(String, String)],
-        extra_mx_suffixes: &[(String, String)],
-    ) -> Self {
+    pub fn new(extra_domains: &[(String, String)], extra_mx_suffixes: &[(String, String)]) -> Self {
         let mut exact_domains = HashMap::new();
         let mut first_label_domains = HashMap::new();
         let builtin = BUILTIN_DOMAINS
@@ -251,7 +248,10 @@ mod tests {
         assert_eq!(r.resolve("", "", "gmail.com/vmta-a"), "gmail");
         assert_eq!(r.resolve("", "", "yahoo.rollup/vmta18"), "yahoo");
         assert_eq!(r.resolve("", "", "hotmail.queue/vmta1"), "microsoft");
-        assert_eq!(r.resolve("mx.xn--bcher-kva.de (1.2.3.4)", "", "bücher.de/v"), OTHER);
+        assert_eq!(
+            r.resolve("mx.xn--bcher-kva.de (1.2.3.4)", "", "bücher.de/v"),
+            OTHER
+        );
     }
 
     #[test]
@@ -261,6 +261,9 @@ mod tests {
             &[("mx.example.net".into(), "examplenet".into())],
         );
         assert_eq!(r.resolve("", "a@corp.example", ""), "microsoft365");
-        assert_eq!(r.resolve("in1.mx.example.net (1.2.3.4)", "", ""), "examplenet");
+        assert_eq!(
+            r.resolve("in1.mx.example.net (1.2.3.4)", "", ""),
+            "examplenet"
+        );
     }
 }

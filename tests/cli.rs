@@ -14,13 +14,21 @@ fn report_json(args: &[&str]) -> Value {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn hourly_csv(args: &[&str]) -> String {
     let out = deferwatch().arg("hourly").args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -50,10 +58,20 @@ fn sample_report_finds_the_injected_incidents() {
         .expect("the IP that lost its PTR is a finding");
     assert_eq!(ptr["class"], "rdns_missing");
     assert_eq!(ptr["severity"], "alert");
-    let yahoo = r["isps"].as_array().unwrap().iter().find(|i| i["isp"] == "yahoo").unwrap();
+    let yahoo = r["isps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["isp"] == "yahoo")
+        .unwrap();
     assert_ne!(yahoo["status"], "ok", "the slow rise at yahoo is flagged");
     assert!(yahoo["trend_pp_per_week"].as_f64().unwrap() > 0.5);
-    let apple = r["isps"].as_array().unwrap().iter().find(|i| i["isp"] == "apple").unwrap();
+    let apple = r["isps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["isp"] == "apple")
+        .unwrap();
     assert_eq!(apple["status"], "ok", "a stable ISP is not flagged");
     assert_eq!(r["input"]["has_deferral_rows"], true);
     assert_eq!(r["input"]["malformed"], 0);
@@ -62,7 +80,12 @@ fn sample_report_finds_the_injected_incidents() {
 #[test]
 fn the_throttling_spike_shows_hour_by_hour() {
     let csv = hourly_csv(&[
-        "--by", "isp", "--from", "2026-10-31T12:00:00Z", "--to", "2026-10-31T17:00:00Z",
+        "--by",
+        "isp",
+        "--from",
+        "2026-10-31T12:00:00Z",
+        "--to",
+        "2026-10-31T17:00:00Z",
         "testdata/sample",
     ]);
     let rate = |hour: &str| -> f64 {
@@ -81,44 +104,84 @@ fn real_rows_are_each_counted_once_under_the_right_isp() {
     let r = report_json(&["--day", "2019-02-08", "testdata/eval/real-rows"]);
     let rows = &r["input"]["rows"];
     assert_eq!((rows["d"].as_u64(), rows["b"].as_u64()), (Some(1), Some(2)));
-    assert_eq!((rows["t"].as_u64(), rows["tq"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (rows["t"].as_u64(), rows["tq"].as_u64()),
+        (Some(1), Some(1))
+    );
     let problems = r["input"]["problems"].to_string();
-    assert!(problems.contains("timeQueued"), "the fallback is said: {problems}");
+    assert!(
+        problems.contains("timeQueued"),
+        "the fallback is said: {problems}"
+    );
     let csv = hourly_csv(&["--by", "isp", "testdata/eval/real-rows"]);
-    assert!(csv.contains("2016-08-01T18:00:00Z,gmail,1,0,0,1,0"), "{csv}");
-    assert!(csv.contains("2019-02-08T21:00:00Z,yahoo,2,0,1,1,0"), "{csv}");
-    assert!(csv.contains("2019-02-08T21:00:00Z,other,1,1,0,0,1"), "{csv}");
+    assert!(
+        csv.contains("2016-08-01T18:00:00Z,gmail,1,0,0,1,0"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2019-02-08T21:00:00Z,yahoo,2,0,1,1,0"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2019-02-08T21:00:00Z,other,1,1,0,0,1"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn header_reappearing_mid_file_long_aliases_and_compression() {
-    for file in ["mid-header.csv", "mid-header-gz.csv.gz", "mid-header-zst.csv.zst"] {
+    for file in [
+        "mid-header.csv",
+        "mid-header-gz.csv.gz",
+        "mid-header-zst.csv.zst",
+    ] {
         let csv = hourly_csv(&["--by", "isp", &format!("testdata/fixtures/{file}")]);
-        assert!(csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"), "{file}: {csv}");
-        assert!(csv.contains("2026-10-01T10:00:00Z,yahoo,1,0,0,1,0"), "{file}: {csv}");
+        assert!(
+            csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"),
+            "{file}: {csv}"
+        );
+        assert!(
+            csv.contains("2026-10-01T10:00:00Z,yahoo,1,0,0,1,0"),
+            "{file}: {csv}"
+        );
     }
 }
 
 #[test]
 fn the_same_file_named_twice_is_read_once() {
     let csv = hourly_csv(&[
-        "--by", "isp", "testdata/fixtures/mid-header.csv", "testdata/fixtures/mid-header.csv",
+        "--by",
+        "isp",
+        "testdata/fixtures/mid-header.csv",
+        "testdata/fixtures/mid-header.csv",
         "testdata/fixtures/mid-he*.csv",
     ]);
-    assert!(csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"), "{csv}");
+    assert!(
+        csv.contains("2026-10-01T10:00:00Z,gmail,3,2,1,0,1"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn quoted_newlines_and_doubled_quotes() {
     let csv = hourly_csv(&["--by", "isp,class", "testdata/fixtures/quoted.csv"]);
-    assert!(csv.contains("2026-10-01T11:00:00Z,gmail,rdns_missing,2,1,1,0,0"), "{csv}");
+    assert!(
+        csv.contains("2026-10-01T11:00:00Z,gmail,rdns_missing,2,1,1,0,0"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn time_t_and_offsets_normalize_to_utc_hours() {
     let csv = hourly_csv(&["--by", "isp", "testdata/fixtures/times.csv"]);
-    assert!(csv.contains("2026-10-01T11:00:00Z,gmail,3,3,0,0,0"), "{csv}");
-    assert!(csv.contains("2026-10-01T12:00:00Z,gmail,1,1,0,0,0"), "{csv}");
+    assert!(
+        csv.contains("2026-10-01T11:00:00Z,gmail,3,3,0,0,0"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2026-10-01T12:00:00Z,gmail,1,1,0,0,0"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -129,9 +192,18 @@ fn malformed_rows_are_counted_reported_and_fail_under_strict() {
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad-rows.csv:2: skipped row: wrong number of fields"), "{stderr}");
-    assert!(stderr.contains("bad-rows.csv:3: skipped row: time field"), "{stderr}");
-    assert!(stderr.contains("bad-rows.csv:4: skipped row: unknown record type"), "{stderr}");
+    assert!(
+        stderr.contains("bad-rows.csv:2: skipped row: wrong number of fields"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad-rows.csv:3: skipped row: time field"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad-rows.csv:4: skipped row: unknown record type"),
+        "{stderr}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2026-10-01T10:00:00Z,gmail,2,2,0,0,0"));
     let r = report_json(&["testdata/fixtures/bad-rows.csv", "--day", "2026-10-01"]);
     assert_eq!(r["input"]["malformed"], 3);
@@ -154,11 +226,19 @@ fn a_partial_last_line_is_reported_not_counted() {
 #[test]
 fn no_deferral_rows_is_said_with_the_config_to_enable_them() {
     let out = deferwatch()
-        .args(["report", "testdata/fixtures/no-deferrals.csv", "--day", "2026-10-01"])
+        .args([
+            "report",
+            "testdata/fixtures/no-deferrals.csv",
+            "--day",
+            "2026-10-01",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("No deferral rows (t/tq) were found"), "{text}");
+    assert!(
+        text.contains("No deferral rows (t/tq) were found"),
+        "{text}"
+    );
     assert!(text.contains("records t,tq"), "{text}");
     let r = report_json(&["testdata/fixtures/no-deferrals.csv", "--day", "2026-10-01"]);
     assert_eq!(r["input"]["has_deferral_rows"], false);
@@ -169,7 +249,10 @@ fn invalid_utf8_is_tolerated_and_user_rules_apply() {
     let csv = hourly_csv(&["--by", "isp,class", "testdata/fixtures/invalid-utf8.csv"]);
     assert!(csv.contains("other,rate_limited,1,0,1"), "{csv}");
     let csv = hourly_csv(&[
-        "--by", "isp,class", "--config", "testdata/example-config.toml",
+        "--by",
+        "isp,class",
+        "--config",
+        "testdata/example-config.toml",
         "testdata/fixtures/invalid-utf8.csv",
     ]);
     assert!(csv.contains("other,rate_limited,1,0,1"), "{csv}");
@@ -188,22 +271,34 @@ fn stdin_is_read_with_dash() {
 
 #[test]
 fn errors_are_one_line_that_say_what_to_do() {
-    let out = deferwatch().args(["report", "/nonexistent/acct"]).output().unwrap();
+    let out = deferwatch()
+        .args(["report", "/nonexistent/acct"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("does not exist"), "{stderr}");
-    let out = deferwatch().args(["hourly", "--by", "country", "testdata/sample"]).output().unwrap();
+    let out = deferwatch()
+        .args(["hourly", "--by", "country", "testdata/sample"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("use any of isp, source_ip"));
-    let out = deferwatch().args(["report", "--tz", "Mars/Olympus", "testdata/sample"]).output().unwrap();
+    let out = deferwatch()
+        .args(["report", "--tz", "Mars/Olympus", "testdata/sample"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("IANA"));
 }
 
 #[test]
 fn classify_prints_tsv_and_json_lines() {
     let out = deferwatch()
-        .args(["classify", "550 5.7.1 Client host rejected: cannot find your reverse hostname"])
+        .args([
+            "classify",
+            "550 5.7.1 Client host rejected: cannot find your reverse hostname",
+        ])
         .output()
         .unwrap();
     assert_eq!(
@@ -212,7 +307,9 @@ fn classify_prints_tsv_and_json_lines() {
     );
     let out = deferwatch()
         .args(["classify", "--isp", "yahoo", "--format", "json"])
-        .write_stdin("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred\n\n550 IP not in DNS\n")
+        .write_stdin(
+            "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred\n\n550 IP not in DNS\n",
+        )
         .output()
         .unwrap();
     let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
@@ -228,7 +325,13 @@ fn classify_prints_tsv_and_json_lines() {
 #[test]
 fn tz_moves_day_boundaries() {
     let utc = report_json(&["testdata/sample", "--day", "2026-10-30"]);
-    let ny = report_json(&["testdata/sample", "--day", "2026-10-30", "--tz", "America/New_York"]);
+    let ny = report_json(&[
+        "testdata/sample",
+        "--day",
+        "2026-10-30",
+        "--tz",
+        "America/New_York",
+    ]);
     assert_eq!(ny["timezone"], "America/New_York");
     assert_ne!(utc["isps"][0]["attempts"], ny["isps"][0]["attempts"]);
 }

@@ -25,7 +25,10 @@ fn builtin_rules_classify_the_real_reply_corpus() {
             *confusion
                 .entry((expected.to_string(), verdict.class.id().to_string()))
                 .or_insert(0) += 1;
-            misses.push(format!("  expected {expected}, got {} ({}): {diag}", verdict.class, verdict.rule));
+            misses.push(format!(
+                "  expected {expected}, got {} ({}): {diag}",
+                verdict.class, verdict.rule
+            ));
         }
     }
     let correct = total - misses.len();
@@ -38,5 +41,9 @@ fn builtin_rules_classify_the_real_reply_corpus() {
         println!("{m}");
     }
     assert!(total >= 184);
-    assert!(accuracy >= 0.95, "accuracy {:.1}% below 95%", accuracy * 100.0);
+    assert!(
+        accuracy >= 0.95,
+        "accuracy {:.1}% below 95%",
+        accuracy * 100.0
+    );
 }

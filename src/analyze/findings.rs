@@ -31,15 +31,27 @@ pub fn advice(class: &str) -> &'static str {
         Some(Class::RdnsMismatch) => {
             "make the PTR hostname resolve back to the IP and set the EHLO name to it"
         }
-        Some(Class::RdnsGeneric) => "replace the generic PTR with a hostname of your sending domain",
-        Some(Class::RateLimited) => "reduce volume and connections at this ISP, then ramp up slowly",
-        Some(Class::Blocklisted) => "check the blocklist named in the replies and request delisting",
+        Some(Class::RdnsGeneric) => {
+            "replace the generic PTR with a hostname of your sending domain"
+        }
+        Some(Class::RateLimited) => {
+            "reduce volume and connections at this ISP, then ramp up slowly"
+        }
+        Some(Class::Blocklisted) => {
+            "check the blocklist named in the replies and request delisting"
+        }
         Some(Class::Reputation) => "cut volume to engaged recipients and review complaint rates",
-        Some(Class::AuthFailure) => "check SPF, DKIM signing and DMARC alignment for the sending domains",
+        Some(Class::AuthFailure) => {
+            "check SPF, DKIM signing and DMARC alignment for the sending domains"
+        }
         Some(Class::ContentSpam) => "review the content and links of the campaigns sent",
         Some(Class::Policy) => "read the replies for the provider's policy reason",
-        Some(Class::UserUnknown) | Some(Class::MailboxDisabled) => "clean the list: remove bounced addresses",
-        Some(Class::Connection) | Some(Class::Tls) => "check network, DNS and TLS settings toward this ISP",
+        Some(Class::UserUnknown) | Some(Class::MailboxDisabled) => {
+            "clean the list: remove bounced addresses"
+        }
+        Some(Class::Connection) | Some(Class::Tls) => {
+            "check network, DNS and TLS settings toward this ISP"
+        }
         _ => "read the top replies for the cause",
     }
 }
@@ -92,8 +104,15 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
     if assessment.status == Status::Ok {
         return None;
     }
-    let top = group.top_classes().first().map(|(c, n)| (c.to_string(), *n));
-    let mut message = format!("{} deferral rate {}", scope_name(group), pct(group.deferral_rate));
+    let top = group
+        .top_classes()
+        .first()
+        .map(|(c, n)| (c.to_string(), *n));
+    let mut message = format!(
+        "{} deferral rate {}",
+        scope_name(group),
+        pct(group.deferral_rate)
+    );
     if assessment.jumped {
         message.push_str(&format!(
             " against a 7-day average of {} ({:+.1} pp)",
@@ -143,7 +162,9 @@ fn events(group: &GroupDay) -> u64 {
 fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
     for group in source_ips {
-        let Some(ip) = group.source_ip.as_deref() else { continue };
+        let Some(ip) = group.source_ip.as_deref() else {
+            continue;
+        };
         if is_placeholder_ip(ip) {
             continue;
         }

@@ -59,7 +59,11 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<DataFrame> {
             RecordKind::NotCounted => continue,
         };
         hour.push(i64::from(key.hour));
-        day.push(*days.entry(key.hour).or_insert_with(|| local_day(key.hour, tz)));
+        day.push(
+            *days
+                .entry(key.hour)
+                .or_insert_with(|| local_day(key.hour, tz)),
+        );
         isp.push(aggregates.isps.name(key.isp));
         source_ip.push(aggregates.source_ips.name(key.source_ip));
         vmta.push(aggregates.vmtas.name(key.vmta));

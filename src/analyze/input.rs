@@ -10,7 +10,8 @@ use crate::timefmt::rfc3339;
 /// The PowerMTA config lines that enable deferral records.
 pub const ENABLE_DEFERRAL_RECORDS: &str = "<acct-file /var/log/pmta/diag.csv>\n    records t,tq\n    move-interval 1d\n    delete-after 60d\n</acct-file>";
 
-const NOT_ACCT: &str = "skipped: not a PowerMTA acct file (first row is neither a `type` header nor a record)";
+const NOT_ACCT: &str =
+    "skipped: not a PowerMTA acct file (first row is neither a `type` header nor a record)";
 
 /// A file with something to report about it.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +52,8 @@ impl InputSummary {
             }
             problems.extend(describe_problems(file));
         }
-        let deferral_rows = rows.get("t").copied().unwrap_or(0) + rows.get("tq").copied().unwrap_or(0);
+        let deferral_rows =
+            rows.get("t").copied().unwrap_or(0) + rows.get("tq").copied().unwrap_or(0);
         InputSummary {
             files: files.len(),
             bytes: files.iter().map(|f| f.bytes).sum(),
@@ -112,7 +114,11 @@ pub fn warnings(files: &[FileStats]) -> Vec<String> {
         let shown = file.issues.len() as u64;
         let total = file.malformed_total();
         if total > shown {
-            out.push(format!("{}: {} more skipped row(s)", file.name, total - shown));
+            out.push(format!(
+                "{}: {} more skipped row(s)",
+                file.name,
+                total - shown
+            ));
         }
         if file.partial_last_line {
             out.push(format!(

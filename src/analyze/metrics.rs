@@ -302,7 +302,10 @@ pub fn trends(rows: &[MetricRow], day: i64) -> HashMap<Vec<String>, f64> {
         wxx: f64,
     }
     let mut sums: HashMap<&[String], Sums> = HashMap::new();
-    for row in rows.iter().filter(|r| r.period > day - 28 && r.period <= day) {
+    for row in rows
+        .iter()
+        .filter(|r| r.period > day - 28 && r.period <= day)
+    {
         let x = (row.period - day) as f64;
         let w = row.attempts as f64;
         let wy = row.deferred as f64; // w * (deferred / attempts)

@@ -120,7 +120,9 @@ pub fn build_report(
 /// An IP named in an `alert` finding is itself at least `alert`.
 fn apply_finding_statuses(report: &mut Report) {
     for finding in &report.findings {
-        let Some(ip) = &finding.source_ip else { continue };
+        let Some(ip) = &finding.source_ip else {
+            continue;
+        };
         for group in &mut report.source_ips {
             if group.source_ip.as_ref() == Some(ip) && group.isp == finding.isp {
                 group.status = group.status.max(finding.severity);
@@ -154,7 +156,15 @@ fn groups_of_day(
     let mut out: Vec<GroupDay> = daily
         .iter()
         .filter(|row| row.period == day)
-        .map(|row| group_day(row, dims, trend.get(&row.keys).copied(), &mut classes, thresholds))
+        .map(|row| {
+            group_day(
+                row,
+                dims,
+                trend.get(&row.keys).copied(),
+                &mut classes,
+                thresholds,
+            )
+        })
         .collect();
     out.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
     Ok(out)

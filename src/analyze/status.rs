@@ -91,7 +91,11 @@ impl Thresholds {
         }
         if let (Some(rate), Some(baseline)) = (rate, baseline) {
             let jump_pp = (rate - baseline) * 100.0;
-            let ratio = if baseline > 0.0 { rate / baseline } else { f64::INFINITY };
+            let ratio = if baseline > 0.0 {
+                rate / baseline
+            } else {
+                f64::INFINITY
+            };
             if jump_pp >= self.alert_jump_pp && ratio >= self.alert_jump_ratio {
                 out.status = Status::Alert;
                 out.jumped = true;
@@ -146,6 +150,9 @@ mod tests {
     #[test]
     fn low_volume_is_not_judged() {
         let t = Thresholds::default();
-        assert_eq!(t.assess(50, Some(0.5), Some(0.0), Some(9.0)).status, Status::Ok);
+        assert_eq!(
+            t.assess(50, Some(0.5), Some(0.0), Some(9.0)).status,
+            Status::Ok
+        );
     }
 }

@@ -71,7 +71,11 @@ impl Classifier {
                     "rule `{}` has unknown class `{}`; use one of: {}",
                     rule.id,
                     rule.class,
-                    Class::ALL.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+                    Class::ALL
+                        .iter()
+                        .map(|c| c.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })?;
             if rule.pattern.is_none() && rule.status.is_none() {
@@ -108,7 +112,9 @@ impl Classifier {
                     patterns.push(p.to_string());
                     (Some(patterns.len() - 1), None)
                 }
-                Matcher::Status(p) => (None, Some(compile_status(p).expect("built-in status rule"))),
+                Matcher::Status(p) => {
+                    (None, Some(compile_status(p).expect("built-in status rule")))
+                }
             };
             rules.push(Rule {
                 id: builtin.id.to_string(),
@@ -135,15 +141,13 @@ impl Classifier {
             if !rule.isps.is_empty() && !rule.isps.iter().any(|i| i == isp) {
                 continue;
             }
-            if let Some(index) = rule.text {
-                if !matched.matched(index) {
-                    continue;
-                }
+            if rule.text.is_some_and(|index| !matched.matched(index)) {
+                continue;
             }
-            if let Some(status) = &rule.status {
-                if !reply.status.as_deref().is_some_and(|s| status.is_match(s)) {
-                    continue;
-                }
+            if let Some(status) = &rule.status
+                && !reply.status.as_deref().is_some_and(|s| status.is_match(s))
+            {
+                continue;
             }
             return Verdict {
                 class: rule.class,

@@ -9,8 +9,10 @@ static DIAG_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?i)\s*(?:smtp|x-[a-z0-9-]+|dns|mailbox)\s*;\s*").unwrap());
 /// The reply code and enhanced status code at the start of a reply.
 static LEADING_CODES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:([2-5][0-9]{2})(?:[ ;-]+|$))?(?:([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s|$|[^0-9.]))?")
-        .unwrap()
+    Regex::new(
+        r"^(?:([2-5][0-9]{2})(?:[ ;-]+|$))?(?:([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s|$|[^0-9.]))?",
+    )
+    .unwrap()
 });
 /// An enhanced status code at the start of `dsnStatus` (`4.0.0 (undefined status)`).
 static STATUS_CODE: LazyLock<Regex> =
@@ -48,9 +50,7 @@ pub fn normalize(diag: &str, dsn_status: &str) -> Reply {
         text = join_continuations(&text, code, status.as_deref());
     }
     if status.is_none() {
-        status = STATUS_CODE
-            .captures(dsn_status)
-            .map(|c| c[1].to_string());
+        status = STATUS_CODE.captures(dsn_status).map(|c| c[1].to_string());
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     Reply { text, status }
@@ -67,12 +67,10 @@ fn join_continuations(text: &str, code: &str, status: Option<&str>) -> String {
             && (out.is_empty() || out.ends_with(' '));
         if at_marker {
             let mut after = &rest[4..];
-            if let Some(status) = status {
-                if let Some(stripped) = after.strip_prefix(status) {
-                    if stripped.is_empty() || stripped.starts_with(' ') {
-                        after = stripped.trim_start();
-                    }
-                }
+            if let Some(stripped) = status.and_then(|st| after.strip_prefix(st))
+                && (stripped.is_empty() || stripped.starts_with(' '))
+            {
+                after = stripped.trim_start();
             }
             if first {
                 out.push_str(code);
@@ -115,8 +113,20 @@ pub fn mask_variable_tokens(diag: &[u8], out: &mut Vec<u8>) {
 fn is_token_separator(b: u8) -> bool {
     matches!(
         b,
-        b' ' | b'\t' | b'\r' | b'\n' | b'[' | b']' | b'(' | b')' | b'<' | b'>' | b',' | b';' | b'='
-            | b'"' | b'\''
+        b' ' | b'\t'
+            | b'\r'
+            | b'\n'
+            | b'['
+            | b']'
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b','
+            | b';'
+            | b'='
+            | b'"'
+            | b'\''
     )
 }
 
@@ -133,7 +143,7 @@ fn push_masked(token: &[u8], out: &mut Vec<u8>) {
     let digits = token.iter().filter(|b| b.is_ascii_digit()).count();
     if !is_url && is_ipv4(token) {
         out.extend_from_slice(b"<ip>");
-    } else if !is_url && token.len() >= 8 && digits * 10 >= token.len() * 3 && !is_status(token) {
+    } else if !is_url && token.len() >= 12 && digits * 10 >= token.len() * 3 && !is_status(token) {
         out.extend_from_slice(b"<id>");
     } else {
         out.extend_from_slice(token);
@@ -193,7 +203,10 @@ mod tests {
         let reply = normalize("", "4.4.1 (no answer from host)");
         assert_eq!(reply.text, "4.4.1 (no answer from host)");
         assert_eq!(reply.status.as_deref(), Some("4.4.1"));
-        let reply = normalize("X-Postfix; connect to x[1.2.3.4]:25: Connection timed out", "4.4.1 (no answer)");
+        let reply = normalize(
+            "X-Postfix; connect to x[1.2.3.4]:25: Connection timed out",
+            "4.4.1 (no answer)",
+        );
         assert_eq!(reply.status.as_deref(), Some("4.4.1"));
         assert!(reply.text.starts_with("connect to"));
     }

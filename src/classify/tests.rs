@@ -10,64 +10,324 @@ fn verdict(isp: &str, diag: &str) -> Verdict {
 
 /// (isp, reply, rule that must decide it, class)
 const CASES: &[(&str, &str, &str, &str)] = &[
-    ("gmail", "550 5.7.25 The sending IP does not match the IP address of the hostname specified in the pointer (PTR) record.", "gmail-ptr-mismatch", "rdns_mismatch"),
-    ("gmail", "421-4.7.0 [203.0.113.7] This message does not have a PTR record and has been temporarily rate limited.", "gmail-ptr", "rdns_missing"),
-    ("gmail", "421-4.7.26 This mail has been rate limited because it is unauthenticated.", "gmail-auth", "auth_failure"),
-    ("gmail", "421-4.7.0 [203.0.113.7] Our system has detected that this message is suspicious due to the very low reputation of the sending domain.", "gmail-reputation", "reputation"),
-    ("gmail", "421-4.7.28 [203.0.113.7] Our system has detected an unusual rate of unsolicited mail originating from your IP address.", "gmail-rate", "rate_limited"),
-    ("microsoft", "550 DY-001 Mail rejected by Outlook.com for policy reasons.", "microsoft-dynamic", "rdns_generic"),
-    ("microsoft", "550 5.7.1 Unfortunately, messages from [203.0.113.7] weren't sent. (S3140)", "microsoft-blocklist", "blocklisted"),
-    ("microsoft365", "451 4.7.650 The mail server [203.0.113.7] has been temporarily rate limited due to IP reputation.", "microsoft-reputation", "reputation"),
-    ("microsoft", "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)", "microsoft-rate", "rate_limited"),
-    ("microsoft", "550 5.7.515 Access denied, sending domain [EXAMPLE.COM] does not meet the required authentication level.", "microsoft-auth", "auth_failure"),
-    ("microsoft", "550 5.7.506 Access Denied, Bad HELO", "microsoft-helo", "rdns_mismatch"),
-    ("microsoft", "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant", "microsoft-rfc5322", "policy"),
-    ("microsoft", "550 5.4.1 Recipient address rejected: Access denied", "microsoft-recipient-denied", "user_unknown"),
-    ("yahoo", "553 5.7.2 [TSS09] All messages from 203.0.113.7 will be permanently deferred; Retrying will NOT succeed.", "yahoo-reputation", "reputation"),
-    ("yahoo", "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to unexpected volume or user complaints", "yahoo-rate", "rate_limited"),
-    ("yahoo", "554 Message not allowed - [PH01] Email not accepted for policy reasons.", "yahoo-content", "content_spam"),
-    ("yahoo", "553 5.7.1 [BL21] Connections will not be accepted from 203.0.113.7", "yahoo-blocklist", "blocklisted"),
-    ("orange", "421 mwinf5c77 ME Service refuse. Service refused, please try later. OFR_999 [999]", "orange-rate", "rate_limited"),
-    ("orange", "550 mwinf5c04 ME Adresse IP source bloquee. OFR006_102 [102]", "orange-blocklist", "blocklisted"),
-    ("apple", "554 5.7.1 [HME1] This message was blocked.", "apple-auth", "auth_failure"),
-    ("apple", "550 5.7.1 [CS01] Message rejected.", "apple-policy", "policy"),
-    ("other", "550 5.7.1 Client host rejected: HELO hostname does not match PTR record", "rdns-mismatch", "rdns_mismatch"),
-    ("other", "450 4.7.1 Client host rejected: cannot find your hostname, [203.0.113.7]", "rdns-mismatch", "rdns_mismatch"),
-    ("other", "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname", "rdns-mismatch", "rdns_mismatch"),
+    (
+        "gmail",
+        "550 5.7.25 The sending IP does not match the IP address of the hostname specified in the pointer (PTR) record.",
+        "gmail-ptr-mismatch",
+        "rdns_mismatch",
+    ),
+    (
+        "gmail",
+        "421-4.7.0 [203.0.113.7] This message does not have a PTR record and has been temporarily rate limited.",
+        "gmail-ptr",
+        "rdns_missing",
+    ),
+    (
+        "gmail",
+        "421-4.7.26 This mail has been rate limited because it is unauthenticated.",
+        "gmail-auth",
+        "auth_failure",
+    ),
+    (
+        "gmail",
+        "421-4.7.0 [203.0.113.7] Our system has detected that this message is suspicious due to the very low reputation of the sending domain.",
+        "gmail-reputation",
+        "reputation",
+    ),
+    (
+        "gmail",
+        "421-4.7.28 [203.0.113.7] Our system has detected an unusual rate of unsolicited mail originating from your IP address.",
+        "gmail-rate",
+        "rate_limited",
+    ),
+    (
+        "microsoft",
+        "550 DY-001 Mail rejected by Outlook.com for policy reasons.",
+        "microsoft-dynamic",
+        "rdns_generic",
+    ),
+    (
+        "microsoft",
+        "550 5.7.1 Unfortunately, messages from [203.0.113.7] weren't sent. (S3140)",
+        "microsoft-blocklist",
+        "blocklisted",
+    ),
+    (
+        "microsoft365",
+        "451 4.7.650 The mail server [203.0.113.7] has been temporarily rate limited due to IP reputation.",
+        "microsoft-reputation",
+        "reputation",
+    ),
+    (
+        "microsoft",
+        "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+        "microsoft-rate",
+        "rate_limited",
+    ),
+    (
+        "microsoft",
+        "550 5.7.515 Access denied, sending domain [EXAMPLE.COM] does not meet the required authentication level.",
+        "microsoft-auth",
+        "auth_failure",
+    ),
+    (
+        "microsoft",
+        "550 5.7.506 Access Denied, Bad HELO",
+        "microsoft-helo",
+        "rdns_mismatch",
+    ),
+    (
+        "microsoft",
+        "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant",
+        "microsoft-rfc5322",
+        "policy",
+    ),
+    (
+        "microsoft",
+        "550 5.4.1 Recipient address rejected: Access denied",
+        "microsoft-recipient-denied",
+        "user_unknown",
+    ),
+    (
+        "yahoo",
+        "553 5.7.2 [TSS09] All messages from 203.0.113.7 will be permanently deferred; Retrying will NOT succeed.",
+        "yahoo-reputation",
+        "reputation",
+    ),
+    (
+        "yahoo",
+        "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to unexpected volume or user complaints",
+        "yahoo-rate",
+        "rate_limited",
+    ),
+    (
+        "yahoo",
+        "554 Message not allowed - [PH01] Email not accepted for policy reasons.",
+        "yahoo-content",
+        "content_spam",
+    ),
+    (
+        "yahoo",
+        "553 5.7.1 [BL21] Connections will not be accepted from 203.0.113.7",
+        "yahoo-blocklist",
+        "blocklisted",
+    ),
+    (
+        "orange",
+        "421 mwinf5c77 ME Service refuse. Service refused, please try later. OFR_999 [999]",
+        "orange-rate",
+        "rate_limited",
+    ),
+    (
+        "orange",
+        "550 mwinf5c04 ME Adresse IP source bloquee. OFR006_102 [102]",
+        "orange-blocklist",
+        "blocklisted",
+    ),
+    (
+        "apple",
+        "554 5.7.1 [HME1] This message was blocked.",
+        "apple-auth",
+        "auth_failure",
+    ),
+    (
+        "apple",
+        "550 5.7.1 [CS01] Message rejected.",
+        "apple-policy",
+        "policy",
+    ),
+    (
+        "other",
+        "550 5.7.1 Client host rejected: HELO hostname does not match PTR record",
+        "rdns-mismatch",
+        "rdns_mismatch",
+    ),
+    (
+        "other",
+        "450 4.7.1 Client host rejected: cannot find your hostname, [203.0.113.7]",
+        "rdns-mismatch",
+        "rdns_mismatch",
+    ),
+    (
+        "other",
+        "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
+        "rdns-mismatch",
+        "rdns_mismatch",
+    ),
     ("other", "550 IP not in DNS", "rdns-missing", "rdns_missing"),
-    ("other", "450 4.7.1 Client host rejected: cannot find your reverse hostname, [203.0.113.7]", "rdns-missing", "rdns_missing"),
-    ("other", "421 You have no reverse DNS, greylisted, come back later", "rdns-missing", "rdns_missing"),
-    ("other", "450 4.7.1 Greylisted, please try again in 5 minutes", "greylisted", "other"),
-    ("other", "554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org", "blocklist", "blocklisted"),
-    ("other", "550 5.7.1 blocked using dul.dnsbl.example.net; Dynamic IP range", "blocklist", "blocklisted"),
-    ("other", "550 5.7.1 Your IP looks like a residential connection", "rdns-generic", "rdns_generic"),
-    ("other", "550 Your PTR record looks odd", "rdns-ptr", "rdns_missing"),
-    ("other", "550 5.7.1 Email rejected per DMARC policy for example.com", "auth", "auth_failure"),
-    ("other", "554 Your sending IP has a poor reputation", "reputation", "reputation"),
-    ("other", "421 4.7.0 Too many concurrent connections from your IP", "rate", "rate_limited"),
-    ("other", "454 4.7.0 TLS not available due to local problem", "tls", "tls"),
-    ("other", "554 4.4.7 Message expired: unable to deliver in 840 minutes", "expired", "message_expired"),
-    ("other", "552 5.3.4 Message size exceeds fixed limit", "too-large", "too_large"),
-    ("other", "550 5.2.1 The email account that you tried to reach is disabled", "mailbox-disabled", "mailbox_disabled"),
-    ("other", "452 4.2.2 Mailbox full", "mailbox-full", "mailbox_full"),
-    ("other", "550 5.1.1 <someone@example.com>: Recipient address rejected: User unknown", "user-unknown", "user_unknown"),
-    ("other", "550 5.1.2 Host unknown (Name server: example.invalid: host not found)", "domain-invalid", "domain_invalid"),
-    ("other", "connect to mx.example.com[192.0.2.1]:25: Connection timed out", "connection", "connection"),
-    ("other", "550 5.7.1 Message rejected by policy", "policy-stated", "policy"),
-    ("other", "554 5.7.1 Message content rejected", "content", "content_spam"),
-    ("other", "554 5.7.1 Relay access denied", "relay-denied", "other"),
+    (
+        "other",
+        "450 4.7.1 Client host rejected: cannot find your reverse hostname, [203.0.113.7]",
+        "rdns-missing",
+        "rdns_missing",
+    ),
+    (
+        "other",
+        "421 You have no reverse DNS, greylisted, come back later",
+        "rdns-missing",
+        "rdns_missing",
+    ),
+    (
+        "other",
+        "450 4.7.1 Greylisted, please try again in 5 minutes",
+        "greylisted",
+        "other",
+    ),
+    (
+        "other",
+        "554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org",
+        "blocklist",
+        "blocklisted",
+    ),
+    (
+        "other",
+        "550 5.7.1 blocked using dul.dnsbl.example.net; Dynamic IP range",
+        "blocklist",
+        "blocklisted",
+    ),
+    (
+        "other",
+        "550 5.7.1 Your IP looks like a residential connection",
+        "rdns-generic",
+        "rdns_generic",
+    ),
+    (
+        "other",
+        "550 Your PTR record looks odd",
+        "rdns-ptr",
+        "rdns_missing",
+    ),
+    (
+        "other",
+        "550 5.7.1 Email rejected per DMARC policy for example.com",
+        "auth",
+        "auth_failure",
+    ),
+    (
+        "other",
+        "554 Your sending IP has a poor reputation",
+        "reputation",
+        "reputation",
+    ),
+    (
+        "other",
+        "421 4.7.0 Too many concurrent connections from your IP",
+        "rate",
+        "rate_limited",
+    ),
+    (
+        "other",
+        "454 4.7.0 TLS not available due to local problem",
+        "tls",
+        "tls",
+    ),
+    (
+        "other",
+        "554 4.4.7 Message expired: unable to deliver in 840 minutes",
+        "expired",
+        "message_expired",
+    ),
+    (
+        "other",
+        "552 5.3.4 Message size exceeds fixed limit",
+        "too-large",
+        "too_large",
+    ),
+    (
+        "other",
+        "550 5.2.1 The email account that you tried to reach is disabled",
+        "mailbox-disabled",
+        "mailbox_disabled",
+    ),
+    (
+        "other",
+        "452 4.2.2 Mailbox full",
+        "mailbox-full",
+        "mailbox_full",
+    ),
+    (
+        "other",
+        "550 5.1.1 <someone@example.com>: Recipient address rejected: User unknown",
+        "user-unknown",
+        "user_unknown",
+    ),
+    (
+        "other",
+        "550 5.1.2 Host unknown (Name server: example.invalid: host not found)",
+        "domain-invalid",
+        "domain_invalid",
+    ),
+    (
+        "other",
+        "connect to mx.example.com[192.0.2.1]:25: Connection timed out",
+        "connection",
+        "connection",
+    ),
+    (
+        "other",
+        "550 5.7.1 Message rejected by policy",
+        "policy-stated",
+        "policy",
+    ),
+    (
+        "other",
+        "554 5.7.1 Message content rejected",
+        "content",
+        "content_spam",
+    ),
+    (
+        "other",
+        "554 5.7.1 Relay access denied",
+        "relay-denied",
+        "other",
+    ),
     ("other", "550 Sender not allowed here", "policy", "policy"),
     ("other", "550 5.7.25 Go away", "status-rdns", "rdns_missing"),
     ("other", "550 5.7.23 Go away", "status-auth", "auth_failure"),
     ("other", "450 4.7.28 Go away", "status-rate", "rate_limited"),
     ("other", "530 5.7.10 Go away", "status-tls", "tls"),
-    ("other", "550 5.1.1 Go away", "status-user-unknown", "user_unknown"),
-    ("other", "550 5.1.2 Go away", "status-domain", "domain_invalid"),
-    ("other", "550 5.2.1 Go away", "status-mailbox-disabled", "mailbox_disabled"),
-    ("other", "452 4.2.2 Go away", "status-mailbox-full", "mailbox_full"),
-    ("other", "552 5.3.4 Go away", "status-too-large", "too_large"),
-    ("other", "451 4.4.7 Go away", "status-expired", "message_expired"),
-    ("other", "451 4.4.1 Go away", "status-connection", "connection"),
+    (
+        "other",
+        "550 5.1.1 Go away",
+        "status-user-unknown",
+        "user_unknown",
+    ),
+    (
+        "other",
+        "550 5.1.2 Go away",
+        "status-domain",
+        "domain_invalid",
+    ),
+    (
+        "other",
+        "550 5.2.1 Go away",
+        "status-mailbox-disabled",
+        "mailbox_disabled",
+    ),
+    (
+        "other",
+        "452 4.2.2 Go away",
+        "status-mailbox-full",
+        "mailbox_full",
+    ),
+    (
+        "other",
+        "552 5.3.4 Go away",
+        "status-too-large",
+        "too_large",
+    ),
+    (
+        "other",
+        "451 4.4.7 Go away",
+        "status-expired",
+        "message_expired",
+    ),
+    (
+        "other",
+        "451 4.4.1 Go away",
+        "status-connection",
+        "connection",
+    ),
     ("other", "550 5.7.1 Go away", "status-policy", "policy"),
 ];
 
@@ -75,7 +335,11 @@ const CASES: &[(&str, &str, &str, &str)] = &[
 fn every_builtin_rule_decides_its_cases() {
     for (isp, diag, rule, class) in CASES {
         let v = verdict(isp, diag);
-        assert_eq!((v.rule.as_str(), v.class.id()), (*rule, *class), "{isp}: {diag}");
+        assert_eq!(
+            (v.rule.as_str(), v.class.id()),
+            (*rule, *class),
+            "{isp}: {diag}"
+        );
     }
 }
 
@@ -93,13 +357,25 @@ fn every_builtin_rule_has_a_case() {
 #[test]
 fn near_misses_stay_out() {
     // Provider rules do not fire for other ISPs.
-    assert_eq!(verdict("other", "554 [PH01] Email not accepted").class, Class::Policy);
+    assert_eq!(
+        verdict("other", "554 [PH01] Email not accepted").class,
+        Class::Policy
+    );
     // A blocklist's code word inside another token is not a blocklist.
-    assert_eq!(verdict("other", "550 5.1.0 sender rejected. AUP#CDRBL").class, Class::Other);
+    assert_eq!(
+        verdict("other", "550 5.1.0 sender rejected. AUP#CDRBL").class,
+        Class::Other
+    );
     // An expired certificate is a TLS problem, not an expired message.
-    assert_eq!(verdict("other", "550 5.7.322 certificate-expired").class, Class::Tls);
+    assert_eq!(
+        verdict("other", "550 5.7.322 certificate-expired").class,
+        Class::Tls
+    );
     // Plain greylisting names no cause.
-    assert_eq!(verdict("other", "451 4.7.1 Please try again later").class, Class::Other);
+    assert_eq!(
+        verdict("other", "451 4.7.1 Please try again later").class,
+        Class::Other
+    );
     // A stated cause beats the rate-limit wrapper.
     assert_eq!(
         verdict("microsoft", "451 4.7.650 rate limited due to IP reputation").class,
@@ -111,7 +387,10 @@ fn near_misses_stay_out() {
 fn expired_bounces_are_message_expired() {
     let c = Classifier::new(&[]).unwrap();
     let v = c.classify_row("gmail", true, "421 4.7.28 unusual rate", "");
-    assert_eq!((v.class, v.rule.as_str()), (Class::MessageExpired, EXPIRED_BOUNCE_RULE));
+    assert_eq!(
+        (v.class, v.rule.as_str()),
+        (Class::MessageExpired, EXPIRED_BOUNCE_RULE)
+    );
 }
 
 #[test]
@@ -124,8 +403,14 @@ fn user_rules_come_first_and_respect_isp() {
         isps: vec!["gmail".into()],
     }];
     let c = Classifier::new(&rules).unwrap();
-    assert_eq!(c.classify_row("gmail", false, "550 5.7.1 Go away", "").rule, "local-ptr");
-    assert_eq!(c.classify_row("yahoo", false, "550 5.7.1 Go away", "").rule, "status-policy");
+    assert_eq!(
+        c.classify_row("gmail", false, "550 5.7.1 Go away", "").rule,
+        "local-ptr"
+    );
+    assert_eq!(
+        c.classify_row("yahoo", false, "550 5.7.1 Go away", "").rule,
+        "status-policy"
+    );
 }
 
 #[test]

@@ -25,7 +25,8 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
     let mut emit = |text: &str, out: &mut dyn Write| -> Result<()> {
         // The same view of the text the log reader classifies.
         mask_variable_tokens(text.as_bytes(), &mut masked);
-        let verdict = classifier.classify_row(&args.isp, false, &String::from_utf8_lossy(&masked), "");
+        let verdict =
+            classifier.classify_row(&args.isp, false, &String::from_utf8_lossy(&masked), "");
         match args.format {
             ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
             ClassifyFormat::Json => {

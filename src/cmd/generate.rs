@@ -8,8 +8,12 @@ use crate::error::Error;
 use crate::generate::{GenerateOptions, generate};
 
 pub fn run(args: GenerateArgs) -> Result<()> {
-    let end = NaiveDate::parse_from_str(&args.end, "%Y-%m-%d")
-        .map_err(|_| Error::Usage(format!("--end `{}` is not a date; write YYYY-MM-DD", args.end)))?;
+    let end = NaiveDate::parse_from_str(&args.end, "%Y-%m-%d").map_err(|_| {
+        Error::Usage(format!(
+            "--end `{}` is not a date; write YYYY-MM-DD",
+            args.end
+        ))
+    })?;
     if args.days == 0 {
         return Err(Error::Usage("--days must be at least 1".into()).into());
     }

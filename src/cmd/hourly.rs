@@ -44,8 +44,16 @@ fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
 
 pub fn run(args: HourlyArgs) -> Result<()> {
     let dims = parse_dims(&args.by)?;
-    let from = args.from.as_deref().map(|t| parse_hour("--from", t)).transpose()?;
-    let to = args.to.as_deref().map(|t| parse_hour("--to", t)).transpose()?;
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_hour("--from", t))
+        .transpose()?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|t| parse_hour("--to", t))
+        .transpose()?;
     let loaded = load(&args.input)?;
     let rows = hourly(&loaded.scan.aggregates, &dims, from, to)?;
     let stdout = std::io::stdout();

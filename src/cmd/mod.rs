@@ -52,9 +52,9 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
     let inputs = expand_inputs(&args.paths)?;
     let classifier = config.classifier()?;
     let resolver = config.isp_resolver();
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    });
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let scan = scan_inputs(&inputs, &classifier, &resolver, threads);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

@@ -15,7 +15,9 @@ use crate::timefmt::parse_day;
 pub fn run(args: ReportArgs) -> Result<()> {
     let day = match &args.day {
         Some(text) => Some(parse_day(text).ok_or_else(|| {
-            Error::Usage(format!("--day `{text}` is not a date; write it as YYYY-MM-DD"))
+            Error::Usage(format!(
+                "--day `{text}` is not a date; write it as YYYY-MM-DD"
+            ))
         })?),
         None => None,
     };
@@ -26,7 +28,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
         None => last_complete_day(aggregates, loaded.tz).ok_or(Error::NoRows)?,
     };
     let summary = InputSummary::from_files(&loaded.scan.files);
-    let report = build_report(aggregates, summary, day, loaded.tz, &loaded.config.thresholds)?;
+    let report = build_report(
+        aggregates,
+        summary,
+        day,
+        loaded.tz,
+        &loaded.config.thresholds,
+    )?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     renderer(args.format, stdout_is_terminal()).report(&report, &mut out)?;

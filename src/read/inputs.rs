@@ -42,15 +42,16 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
                 pattern: arg.clone(),
                 reason: e.msg.to_string(),
             })?;
-            let before = files.len();
+            let mut matched = false;
             for entry in matches.flatten() {
+                matched = true;
                 if entry.is_dir() {
                     walk_dir(&entry, &mut files)?;
                 } else {
                     files.insert(canonical(&entry));
                 }
             }
-            if files.len() == before {
+            if !matched {
                 return Err(Error::NoMatch(arg.clone()));
             }
         } else {

@@ -14,7 +14,9 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>>
         // Multi-member: logrotate and `cat a.gz b.gz` both produce concatenated members.
         Ok(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
     } else if head.starts_with(&ZSTD_MAGIC) {
-        Ok(Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?))
+        Ok(Box::new(zstd::stream::read::Decoder::with_buffer(
+            buffered,
+        )?))
     } else {
         Ok(Box::new(buffered))
     }

@@ -86,8 +86,14 @@ impl Renderer for Csv {
             ("day".to_string(), report.day.clone()),
             ("files".into(), input.files.to_string()),
             ("malformed".into(), input.malformed.to_string()),
-            ("partial_last_lines".into(), input.partial_last_lines.to_string()),
-            ("has_deferral_rows".into(), input.has_deferral_rows.to_string()),
+            (
+                "partial_last_lines".into(),
+                input.partial_last_lines.to_string(),
+            ),
+            (
+                "has_deferral_rows".into(),
+                input.has_deferral_rows.to_string(),
+            ),
             ("first".into(), input.first.clone().unwrap_or_default()),
             ("last".into(), input.last.clone().unwrap_or_default()),
         ];
@@ -95,7 +101,12 @@ impl Renderer for Csv {
             rows.push((format!("rows_{kind}"), count.to_string()));
         }
         for (name, value) in rows {
-            w.serialize(InputRow { scope: "input", name, value }).map_err(to_io)?;
+            w.serialize(InputRow {
+                scope: "input",
+                name,
+                value,
+            })
+            .map_err(to_io)?;
         }
         w.flush()
     }

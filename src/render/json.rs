@@ -33,7 +33,10 @@ impl Renderer for Json {
                 obj.insert("queue_deferrals".into(), json!(row.queue_deferrals));
                 obj.insert("deferral_rate".into(), json!(row.deferral_rate()));
                 obj.insert("bounce_rate".into(), json!(row.bounce_rate()));
-                obj.insert("prev_day_deferral_rate".into(), json!(row.prev_deferral_rate()));
+                obj.insert(
+                    "prev_day_deferral_rate".into(),
+                    json!(row.prev_deferral_rate()),
+                );
                 obj.insert(
                     "rolling_7d_deferral_rate".into(),
                     json!(row.rolling_deferral_rate()),

@@ -27,8 +27,16 @@ fn classes(g: &GroupDay) -> String {
         .join(", ")
 }
 
-fn group_rows(out: &mut dyn Write, first: &str, groups: &[&GroupDay], key: impl Fn(&GroupDay) -> String) -> io::Result<()> {
-    writeln!(out, "| {first} | isp | attempts | deferral % | yesterday % | 7-day avg % | trend pp/week | status | top classes |")?;
+fn group_rows(
+    out: &mut dyn Write,
+    first: &str,
+    groups: &[&GroupDay],
+    key: impl Fn(&GroupDay) -> String,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "| {first} | isp | attempts | deferral % | yesterday % | 7-day avg % | trend pp/week | status | top classes |"
+    )?;
     writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|---|")?;
     for g in groups {
         writeln!(
@@ -50,20 +58,42 @@ fn group_rows(out: &mut dyn Write, first: &str, groups: &[&GroupDay], key: impl 
 
 impl Renderer for Markdown {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "# deferwatch daily review {} ({})\n", r.day, r.timezone)?;
+        writeln!(
+            out,
+            "# deferwatch daily review {} ({})\n",
+            r.day, r.timezone
+        )?;
         if !r.input.has_deferral_rows {
-            writeln!(out, "> **{}**\n", no_deferrals_notice().lines().next().unwrap_or(""))?;
-            writeln!(out, "```\n{}\n```\n", crate::analyze::input::ENABLE_DEFERRAL_RECORDS)?;
+            writeln!(
+                out,
+                "> **{}**\n",
+                no_deferrals_notice().lines().next().unwrap_or("")
+            )?;
+            writeln!(
+                out,
+                "```\n{}\n```\n",
+                crate::analyze::input::ENABLE_DEFERRAL_RECORDS
+            )?;
         }
         writeln!(out, "## ISPs\n")?;
         let isps: Vec<&GroupDay> = r.isps.iter().collect();
         group_rows(out, "ISP", &isps, |g| g.isp.clone())?;
         writeln!(out, "\n## Source IPs that moved\n")?;
-        let moved: Vec<&GroupDay> = r.source_ips.iter().filter(|g| g.status != Status::Ok).collect();
+        let moved: Vec<&GroupDay> = r
+            .source_ips
+            .iter()
+            .filter(|g| g.status != Status::Ok)
+            .collect();
         if moved.is_empty() {
-            writeln!(out, "None: all {} source IP/ISP pairs are ok.", r.source_ips.len())?;
+            writeln!(
+                out,
+                "None: all {} source IP/ISP pairs are ok.",
+                r.source_ips.len()
+            )?;
         } else {
-            group_rows(out, "source IP", &moved, |g| g.source_ip.clone().unwrap_or_default())?;
+            group_rows(out, "source IP", &moved, |g| {
+                g.source_ip.clone().unwrap_or_default()
+            })?;
         }
         let pools: Vec<&GroupDay> = r.pools.iter().filter(|g| g.status != Status::Ok).collect();
         if !pools.is_empty() {
@@ -83,15 +113,41 @@ impl Renderer for Markdown {
         } else {
             writeln!(out, "| count | isp | reply |\n|---:|---|---|")?;
             for u in &r.unknown_replies {
-                writeln!(out, "| {} | {} | {} |", thousands(u.count), cell(&u.isp), cell(&u.text))?;
+                writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    thousands(u.count),
+                    cell(&u.isp),
+                    cell(&u.text)
+                )?;
             }
         }
         let i = &r.input;
         writeln!(out, "\n## Input\n")?;
-        let rows: Vec<String> = i.rows.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
-        writeln!(out, "- {} file(s), {} rows: {}", i.files, thousands(i.total_rows()), rows.join(", "))?;
-        writeln!(out, "- from {} to {}", i.first.as_deref().unwrap_or("-"), i.last.as_deref().unwrap_or("-"))?;
-        writeln!(out, "- {} malformed row(s) skipped; {} file(s) ending in a partial row", thousands(i.malformed), i.partial_last_lines)?;
+        let rows: Vec<String> = i
+            .rows
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v)))
+            .collect();
+        writeln!(
+            out,
+            "- {} file(s), {} rows: {}",
+            i.files,
+            thousands(i.total_rows()),
+            rows.join(", ")
+        )?;
+        writeln!(
+            out,
+            "- from {} to {}",
+            i.first.as_deref().unwrap_or("-"),
+            i.last.as_deref().unwrap_or("-")
+        )?;
+        writeln!(
+            out,
+            "- {} malformed row(s) skipped; {} file(s) ending in a partial row",
+            thousands(i.malformed),
+            i.partial_last_lines
+        )?;
         for p in &i.problems {
             writeln!(out, "- `{}`: {}", cell(&p.file), cell(&p.problem))?;
         }
@@ -100,14 +156,25 @@ impl Renderer for Markdown {
 
     fn hourly(&self, t: &HourlyTable<'_>, out: &mut dyn Write) -> io::Result<()> {
         let dims: Vec<&str> = t.by.iter().map(|d| d.column()).collect();
-        writeln!(out, "| hour | {}attempts | deferral % | prev day % | 7-day % |", dims.iter().map(|d| format!("{d} | ")).collect::<String>())?;
-        writeln!(out, "|---|{}---:|---:|---:|---:|", "---|".repeat(dims.len()))?;
+        writeln!(
+            out,
+            "| hour | {}attempts | deferral % | prev day % | 7-day % |",
+            dims.iter().map(|d| format!("{d} | ")).collect::<String>()
+        )?;
+        writeln!(
+            out,
+            "|---|{}---:|---:|---:|---:|",
+            "---|".repeat(dims.len())
+        )?;
         for row in t.rows {
             writeln!(
                 out,
                 "| {} | {}{} | {} | {} | {} |",
                 hour_rfc3339(row.period),
-                row.keys.iter().map(|k| format!("{} | ", cell(k))).collect::<String>(),
+                row.keys
+                    .iter()
+                    .map(|k| format!("{} | ", cell(k)))
+                    .collect::<String>(),
                 thousands(row.attempts),
                 percent(row.deferral_rate()),
                 percent(row.prev_deferral_rate()),

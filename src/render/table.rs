@@ -98,10 +98,18 @@ impl Renderer for Table {
                 clip(&top_class(g), 15)
             )?;
         }
-        let moved: Vec<&GroupDay> = r.source_ips.iter().filter(|g| g.status != Status::Ok).collect();
+        let moved: Vec<&GroupDay> = r
+            .source_ips
+            .iter()
+            .filter(|g| g.status != Status::Ok)
+            .collect();
         self.heading(out, "Source IPs that moved")?;
         if moved.is_empty() {
-            writeln!(out, "none ({} source IP/ISP pairs, all ok)", r.source_ips.len())?;
+            writeln!(
+                out,
+                "none ({} source IP/ISP pairs, all ok)",
+                r.source_ips.len()
+            )?;
         } else {
             writeln!(
                 out,
@@ -145,7 +153,11 @@ impl Renderer for Table {
         }
         for f in &r.findings {
             let tag = format!("{:<6}", f.severity.id().to_uppercase());
-            let tag = if self.color { self.status(f.severity).to_uppercase() } else { tag };
+            let tag = if self.color {
+                self.status(f.severity).to_uppercase()
+            } else {
+                tag
+            };
             writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))?;
         }
         self.heading(out, "Replies no rule knows yet")?;
@@ -158,8 +170,18 @@ impl Renderer for Table {
         }
         self.heading(out, "Input")?;
         let i = &r.input;
-        let rows: Vec<String> = i.rows.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
-        writeln!(out, "{} file(s), {} rows: {}", i.files, thousands(i.total_rows()), rows.join(", "))?;
+        let rows: Vec<String> = i
+            .rows
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v)))
+            .collect();
+        writeln!(
+            out,
+            "{} file(s), {} rows: {}",
+            i.files,
+            thousands(i.total_rows()),
+            rows.join(", ")
+        )?;
         writeln!(
             out,
             "from {} to {}",
@@ -173,7 +195,11 @@ impl Renderer for Table {
             i.partial_last_lines
         )?;
         for p in &i.problems {
-            writeln!(out, "{}", wrap(&format!("{}: {}", p.file, p.problem), "  ", 4))?;
+            writeln!(
+                out,
+                "{}",
+                wrap(&format!("{}: {}", p.file, p.problem), "  ", 4)
+            )?;
         }
         Ok(())
     }
