@@ -231,7 +231,12 @@ fn unknown_replies(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<UnknownRepl
             },
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.text.cmp(&b.text)));
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.text.cmp(&b.text))
+            .then(a.isp.cmp(&b.isp))
+    });
     out.truncate(UNKNOWN_REPLIES_SHOWN);
     out
 }

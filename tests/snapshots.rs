@@ -1,0 +1,57 @@
+//! Snapshot tests of every output format on the shipped sample.
+
+use assert_cmd::Command;
+
+fn run(args: &[&str]) -> String {
+    let out = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Absolute paths differ between machines.
+fn portable(text: String) -> String {
+    let here = std::env::current_dir().unwrap().display().to_string();
+    text.replace(&here, "<repo>")
+}
+
+#[test]
+fn report_formats() {
+    for format in ["table", "markdown", "json", "csv"] {
+        let out = run(&[
+            "report",
+            "--day",
+            "2026-10-31",
+            "--format",
+            format,
+            "testdata/sample",
+        ]);
+        insta::assert_snapshot!(format!("report_{format}"), portable(out));
+    }
+}
+
+#[test]
+fn hourly_formats() {
+    for format in ["csv", "json", "table"] {
+        let out = run(&[
+            "hourly",
+            "--by",
+            "isp,class",
+            "--from",
+            "2026-10-31T13:00:00Z",
+            "--to",
+            "2026-10-31T15:00:00Z",
+            "--format",
+            format,
+            "testdata/sample",
+        ]);
+        insta::assert_snapshot!(format!("hourly_{format}"), portable(out));
+    }
+}
