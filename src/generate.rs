@@ -194,6 +194,7 @@ pub struct Truth {
 struct Row {
     time: i64,
     kind: &'static str,
+    isp: &'static str,
     fields: [String; 23],
 }
 
@@ -216,7 +217,7 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
         rows.sort_by_key(|r| r.time);
         for row in &rows {
             let counts = hourly
-                .entry((row.time.div_euclid(3600), isp_of(row)))
+                .entry((row.time.div_euclid(3600), row.isp))
                 .or_default();
             match row.kind {
                 "d" => counts.delivered += 1,
@@ -244,13 +245,6 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
     }
     write_truth(&options.out, &truth, &hourly)?;
     Ok(truth)
-}
-
-fn isp_of(row: &Row) -> &'static str {
-    PROFILES
-        .iter()
-        .find(|p| p.isp == row.fields[21].split('|').next().unwrap_or(""))
-        .map_or("other", |p| p.isp)
 }
 
 fn incidents(options: &GenerateOptions) -> Vec<Incident> {
@@ -367,6 +361,7 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
         rows.push(Row {
             time,
             kind,
+            isp: profile.isp,
             fields: acct_fields(AcctFields {
                 kind,
                 time,
@@ -384,7 +379,7 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
                 ip,
                 vmta: &vmta,
                 job: n % 977,
-                queue: format!("{}|{domain}/{vmta}", profile.isp),
+                queue: format!("{domain}/{vmta}"),
                 pool,
             }),
         });
@@ -400,10 +395,11 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
         fields[14] = "0.0.0.0".into();
         fields[15] = "198.51.100.20".into();
         fields[18] = "vmta-2".into();
-        fields[21] = "other|example-shop.com/vmta-2".into();
+        fields[21] = "example-shop.com/vmta-2".into();
         rows.push(Row {
             time,
             kind: "tq",
+            isp: "other",
             fields,
         });
     }
@@ -434,7 +430,6 @@ struct AcctFields<'a> {
     ip: &'a str,
     vmta: &'a str,
     job: u64,
-    /// `isp|queue`: the ISP travels with the row until it is written.
     queue: String,
     pool: &'a str,
 }
@@ -495,11 +490,7 @@ fn write_file(path: &Path, rows: &[Row], gzip: bool) -> io::Result<u64> {
         .from_writer(sink);
     w.write_record(HEADER.split(','))?;
     for row in rows {
-        let mut fields = row.fields.clone();
-        fields[21] = fields[21]
-            .split_once('|')
-            .map_or(String::new(), |(_, q)| q.to_string());
-        w.write_record(&fields)?;
+        w.write_record(&row.fields)?;
     }
     w.flush()?;
     drop(w);

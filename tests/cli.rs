@@ -1,7 +1,10 @@
 //! Integration tests: run the real binary on the shipped sample, the edge-case fixtures and
 //! the real-shaped rows.
 
+mod common;
+
 use assert_cmd::Command;
+use common::run_ok;
 use serde_json::Value;
 
 fn deferwatch() -> Command {
@@ -9,27 +12,12 @@ fn deferwatch() -> Command {
 }
 
 fn report_json(args: &[&str]) -> Value {
-    let out = deferwatch()
-        .args(["report", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let all = [&["report", "--format", "json"][..], args].concat();
+    serde_json::from_str(&run_ok(&all)).unwrap()
 }
 
 fn hourly_csv(args: &[&str]) -> String {
-    let out = deferwatch().arg("hourly").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_ok(&[&["hourly"][..], args].concat())
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::classify::{Class, Classifier, normalize::mask_variable_tokens};
+use crate::classify::{Class, Classifier, NO_RULE, normalize, normalize::mask_variable_tokens};
 use crate::isp::{IspResolver, mx_host_bytes, queue_domain_bytes, rcpt_domain_bytes};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
 use intern::Interner;
@@ -171,13 +171,10 @@ impl<'a> Aggregator<'a> {
         let isp_name = self.aggregates.isps.name(isp);
         let diag = String::from_utf8_lossy(&self.mask_buf);
         let status = String::from_utf8_lossy(record.dsn_status);
-        let verdict = self
-            .classifier
-            .classify_row(isp_name, expired, &diag, &status);
-        let unknown_text = (verdict.rule == crate::classify::NO_RULE).then(|| {
-            let shown = crate::classify::normalize(&diag, &status).text;
-            self.aggregates.unknown_text_id(shown.as_bytes())
-        });
+        let reply = normalize(&diag, &status);
+        let verdict = self.classifier.classify_reply(isp_name, expired, &reply);
+        let unknown_text = (verdict.rule == NO_RULE)
+            .then(|| self.aggregates.unknown_text_id(reply.text.as_bytes()));
         let cached = CachedClass {
             class: verdict.class,
             unknown_text,

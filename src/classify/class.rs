@@ -52,14 +52,6 @@ impl Class {
             Class::RdnsMissing | Class::RdnsMismatch | Class::RdnsGeneric
         )
     }
-
-    pub fn index(self) -> u8 {
-        self as u8
-    }
-
-    pub fn from_index(index: u8) -> Class {
-        Class::ALL[usize::from(index)]
-    }
 }
 
 impl From<Class> for &'static str {

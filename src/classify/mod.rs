@@ -160,8 +160,19 @@ impl Classifier {
         }
     }
 
-    /// Classifies a raw row: `b` rows PowerMTA expired after the retry period are
+    /// Classifies a row's reply: `b` rows PowerMTA expired after the retry period are
     /// `message_expired` whatever the last reply said.
+    pub fn classify_reply(&self, isp: &str, is_expired_bounce: bool, reply: &Reply) -> Verdict {
+        if is_expired_bounce {
+            return Verdict {
+                class: Class::MessageExpired,
+                rule: EXPIRED_BOUNCE_RULE.to_string(),
+            };
+        }
+        self.classify(isp, reply)
+    }
+
+    /// [`Classifier::classify_reply`] on a raw `dsnDiag` and `dsnStatus`.
     pub fn classify_row(
         &self,
         isp: &str,
@@ -169,13 +180,7 @@ impl Classifier {
         diag: &str,
         dsn_status: &str,
     ) -> Verdict {
-        if is_expired_bounce {
-            return Verdict {
-                class: Class::MessageExpired,
-                rule: EXPIRED_BOUNCE_RULE.to_string(),
-            };
-        }
-        self.classify(isp, &normalize(diag, dsn_status))
+        self.classify_reply(isp, is_expired_bounce, &normalize(diag, dsn_status))
     }
 }
 

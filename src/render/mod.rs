@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use chrono_tz::Tz;
 
+use crate::analyze::input::InputSummary;
 use crate::analyze::metrics::{Dim, MetricRow};
 use crate::analyze::report::Report;
 
@@ -63,6 +64,34 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// The three lines of the input summary (counts, time span, skipped rows) that the table
+/// and markdown renderers both print; `sep` joins the two halves of the last line.
+pub fn input_lines(input: &InputSummary, sep: &str) -> [String; 3] {
+    let rows: Vec<String> = input
+        .rows
+        .iter()
+        .map(|(k, v)| format!("{k} {}", thousands(*v)))
+        .collect();
+    [
+        format!(
+            "{} file(s), {} rows: {}",
+            input.files,
+            thousands(input.total_rows()),
+            rows.join(", ")
+        ),
+        format!(
+            "from {} to {}",
+            input.first.as_deref().unwrap_or("-"),
+            input.last.as_deref().unwrap_or("-")
+        ),
+        format!(
+            "{} malformed row(s) skipped{sep} {} file(s) ending in a partial row",
+            thousands(input.malformed),
+            input.partial_last_lines
+        ),
+    ]
 }
 
 /// The notice every report shows when no deferral rows were read.

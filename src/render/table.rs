@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{HourlyTable, Renderer, no_deferrals_notice, percent, thousands, trend};
+use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice, percent, thousands, trend};
 use crate::analyze::report::{GroupDay, Report};
 use crate::analyze::status::Status;
 use crate::timefmt::hour_local;
@@ -170,30 +170,9 @@ impl Renderer for Table {
         }
         self.heading(out, "Input")?;
         let i = &r.input;
-        let rows: Vec<String> = i
-            .rows
-            .iter()
-            .map(|(k, v)| format!("{k} {}", thousands(*v)))
-            .collect();
-        writeln!(
-            out,
-            "{} file(s), {} rows: {}",
-            i.files,
-            thousands(i.total_rows()),
-            rows.join(", ")
-        )?;
-        writeln!(
-            out,
-            "from {} to {}",
-            i.first.as_deref().unwrap_or("-"),
-            i.last.as_deref().unwrap_or("-")
-        )?;
-        writeln!(
-            out,
-            "{} malformed row(s) skipped, {} file(s) ending in a partial row",
-            thousands(i.malformed),
-            i.partial_last_lines
-        )?;
+        for line in input_lines(i, ",") {
+            writeln!(out, "{line}")?;
+        }
         for p in &i.problems {
             writeln!(
                 out,
