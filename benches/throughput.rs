@@ -19,6 +19,7 @@ fn bench_read_classify_aggregate(c: &mut Criterion) {
         end: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         rotate_rows: 1_000_000,
         gzip: false,
+        source_ips: deferwatch::generate::DEFAULT_SOURCE_IPS,
     })
     .unwrap();
     let mut data = Vec::new();

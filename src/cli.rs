@@ -14,7 +14,7 @@ use crate::render::Format;
     long_about = "Reads PowerMTA accounting files (acct CSV, plain or .gz/.zst), classifies every \
 deferral and bounce reply per ISP and sending IP, and reports hourly and daily deferral rates \
 against the previous day, the seven-day average and the four-week trend.",
-    after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --format markdown /var/log/pmta\n  deferwatch hourly --by isp,source_ip --from 2026-10-14T00:00:00Z /var/log/pmta\n  deferwatch classify '550 5.7.1 Client host rejected: cannot find your reverse hostname'\n\nExit codes: 0 success, 1 error (bad arguments, unreadable input, malformed rows under --strict)."
+    after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --format markdown /var/log/pmta\n  deferwatch hourly --by isp,source_ip --from 2026-10-14T00:00:00Z /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch classify '550 5.7.1 Client host rejected: cannot find your reverse hostname'\n\nExit codes: 0 success, 1 error (bad arguments, unreadable input, malformed rows under --strict).\n`check` follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,6 +33,21 @@ pub enum Command {
         after_help = "Examples:\n  deferwatch hourly /var/log/pmta > hourly.csv\n  deferwatch hourly --by isp,class --from 2026-10-14 --to 2026-10-15 /var/log/pmta\n  zcat acct-2026-10-14-0000.csv.gz | deferwatch hourly --by source_ip -"
     )]
     Hourly(HourlyArgs),
+    /// Reads only new log bytes into the store (for cron); rotated and compressed files are recognised.
+    #[command(
+        after_help = "Examples:\n  deferwatch ingest /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db --keep-days 120 /var/log/pmta /var/log/pmta/archive\n  deferwatch report --store /var/lib/deferwatch/pmta.db\n\nFiles whose content was read before (grown, renamed, or compressed to .gz/.zst) are read\nfrom where the last run stopped; a partial last row waits for the next run. An ingest\nchanges the store in one transaction: if it is killed, the store is as the last complete\nrun left it. A second ingest on the same store waits 5 s, then exits with status 1."
+    )]
+    Ingest(IngestArgs),
+    /// Monitoring-plugin check (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    #[command(
+        after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
+    )]
+    Check(CheckArgs),
+    /// Writes the store's hourly aggregates as Parquet files partitioned by day.
+    #[command(
+        after_help = "Examples:\n  deferwatch export --store pmta.db --format parquet --out /data/deferwatch\n  duckdb -c \"SELECT isp, sum(count) FROM read_parquet('/data/deferwatch/*/*.parquet', hive_partitioning=true) GROUP BY isp\""
+    )]
+    Export(ExportArgs),
     /// Classifies reply texts (arguments, or one per line on stdin) to test rules.
     #[command(
         after_help = "Examples:\n  deferwatch classify '421-4.7.28 Our system has detected an unusual rate'\n  deferwatch classify --isp yahoo --format json < replies.txt\n  deferwatch classify --config rules.toml 'our custom reply'"
@@ -63,6 +78,18 @@ pub struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Read the aggregates of a store built by `ingest` instead of log files. Repeat it to
+    /// sum stores from several hosts into one view.
+    #[arg(long, value_name = "PATH")]
+    pub store: Vec<PathBuf>,
+}
+
+/// Where a command writes its output.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write to FILE instead of stdout, atomically (a reader never sees a partial file).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +101,65 @@ pub struct ReportArgs {
     pub day: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Print nothing when every ISP, IP and pool is ok (for cron, which mails any output).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// acct files, directories (read recursively) or globs.
+    #[arg(value_name = "PATHS", required = true)]
+    pub paths: Vec<String>,
+    /// The store file (created if missing).
+    #[arg(long, value_name = "PATH", default_value = crate::store::DEFAULT_STORE)]
+    pub store: PathBuf,
+    /// Config file (TOML): ISP mappings and classification rules used for the new rows.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Keep this many days of aggregates, up to the newest day in the store.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub keep_days: u32,
+    /// Fail (exit 1, store unchanged) when any new row is malformed.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing on success (warnings still go to stderr).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The day to check (default: the last complete day in the data).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub day: Option<String>,
+    /// UNKNOWN when the newest row is older than this many hours (a stalled ingest).
+    #[arg(long, value_name = "HOURS")]
+    pub max_age: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The store(s) to export; several are summed.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub store: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+    /// Output directory; one `day=YYYY-MM-DD/` directory per UTC day is written in it.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +177,8 @@ pub struct HourlyArgs {
     pub to: Option<String>,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -135,4 +223,7 @@ pub struct GenerateArgs {
     /// Compress the files with gzip, as logrotate does.
     #[arg(long)]
     pub gzip: bool,
+    /// Sending IPs to spread rows over (203.0.113.10 onwards; at most 240).
+    #[arg(long, value_name = "N", default_value_t = crate::generate::DEFAULT_SOURCE_IPS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=240))]
+    pub source_ips: usize,
 }

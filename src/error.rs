@@ -41,6 +41,16 @@ pub enum Error {
         "no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files"
     )]
     NoRows,
+    #[error("store {path}: {message}")]
+    Store { path: String, message: String },
+    #[error(
+        "store {path} is locked: another ingest is running on it (waited {waited} s). The store is unchanged; run again when that ingest has finished"
+    )]
+    StoreBusy { path: String, waited: u64 },
+    #[error(
+        "store {0} does not exist; build it first with `deferwatch ingest --store {0} /var/log/pmta`"
+    )]
+    StoreMissing(String),
     #[error("analytics failed: {0}")]
     Analytics(String),
 }

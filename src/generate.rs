@@ -16,14 +16,15 @@ use serde::Serialize;
 
 /// The server's local zone: ISO offsets change at DST, as on real PowerMTA hosts.
 const SERVER_TZ: Tz = chrono_tz::America::New_York;
-pub const SOURCE_IPS: [&str; 6] = [
-    "203.0.113.10",
-    "203.0.113.11",
-    "203.0.113.12",
-    "203.0.113.13",
-    "203.0.113.14",
-    "203.0.113.15",
-];
+/// The default number of sending IPs: 203.0.113.10 onwards.
+pub const DEFAULT_SOURCE_IPS: usize = 6;
+/// The most sending IPs the generator spreads rows over (203.0.113.10 to .249).
+pub const MAX_SOURCE_IPS: usize = 240;
+
+/// The sending IP with index `i`.
+fn source_ip(i: usize) -> String {
+    format!("203.0.113.{}", 10 + i)
+}
 /// The IP whose PTR disappears.
 pub const PTR_LOSS_IP: &str = "203.0.113.14";
 pub const PTR_LOSS_DAYS_BEFORE_END: i64 = 5;
@@ -159,6 +160,8 @@ pub struct GenerateOptions {
     pub end: NaiveDate,
     pub rotate_rows: u64,
     pub gzip: bool,
+    /// Sending IPs (at most [`MAX_SOURCE_IPS`]).
+    pub source_ips: usize,
 }
 
 /// Counts per UTC hour and ISP: the ground truth `hourly --by isp` must reproduce.
@@ -303,8 +306,9 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
         };
         let time = day_start + hour_weight * 3600 + rng.below(3600) as i64;
         let profile = pick_profile(rng);
-        let ip_index = rng.below(SOURCE_IPS.len());
-        let ip = SOURCE_IPS[ip_index];
+        let ip_index = rng.below(o.source_ips.clamp(1, MAX_SOURCE_IPS));
+        let ip = source_ip(ip_index);
+        let ip = ip.as_str();
         let domain = profile.domains[rng.below(profile.domains.len())];
         let rcpt = format!("user{}@{domain}", rng.below(5_000_000));
         let hour_utc = hour_weight as u32;

@@ -8,17 +8,17 @@ use deferwatch::error::ExitCode;
 fn main() {
     let cli = Cli::parse();
     let code = match deferwatch::cmd::run(cli) {
-        Ok(()) => ExitCode::Success,
+        Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
-                ExitCode::Success
+                ExitCode::Success as i32
             } else {
                 eprintln!("deferwatch: {err:#}");
-                ExitCode::Error
+                ExitCode::Error as i32
             }
         }
     };
-    std::process::exit(code as i32);
+    std::process::exit(code);
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -1,5 +1,6 @@
 //! Reading many inputs on several threads into one set of aggregates.
 
+use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,9 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{Aggregates, Aggregator};
 use crate::classify::Classifier;
 use crate::isp::IspResolver;
+use crate::read::checkpoint::Checkpoint;
 use crate::read::inputs::Input;
-use crate::read::open::decompress;
-use crate::read::read_stream;
+use crate::read::open::{OpenError, decompress, head_of, open_at};
+use crate::read::read_stream_from;
 use crate::read::stats::FileStats;
 
 /// The result of reading every input.
@@ -22,12 +24,42 @@ pub struct Scan {
     pub files: Vec<FileStats>,
 }
 
-/// Reads `inputs` with up to `threads` threads (one input per thread at a time).
+/// One input to read, from its start or from a checkpoint in its content.
+#[derive(Debug, Clone)]
+pub struct ReadTask {
+    pub input: Input,
+    pub start: Checkpoint,
+    /// The first bytes the content must start with (as seen when the read was planned);
+    /// a file that no longer does is not read.
+    pub head: Option<Vec<u8>>,
+}
+
+/// Reads `inputs` from their start with up to `threads` threads.
 pub fn scan_inputs(
     inputs: &[Input],
     classifier: &Classifier,
     resolver: &IspResolver,
     threads: usize,
+) -> Scan {
+    let tasks: Vec<ReadTask> = inputs
+        .iter()
+        .map(|input| ReadTask {
+            input: input.clone(),
+            start: Checkpoint::default(),
+            head: None,
+        })
+        .collect();
+    scan_tasks(&tasks, classifier, resolver, threads, false)
+}
+
+/// Reads `tasks` with up to `threads` threads (one input per thread at a time). With
+/// `fingerprint`, each file's end checkpoint carries the hash of the bytes before it.
+pub fn scan_tasks(
+    inputs: &[ReadTask],
+    classifier: &Classifier,
+    resolver: &IspResolver,
+    threads: usize,
+    fingerprint: bool,
 ) -> Scan {
     let progress = progress_bar(inputs);
     let next = AtomicUsize::new(0);
@@ -43,7 +75,7 @@ pub fn scan_inputs(
                         let Some(input) = inputs.get(index) else {
                             break;
                         };
-                        let stats = read_one(input, &mut aggregator, &progress);
+                        let stats = read_one(input, &mut aggregator, &progress, fingerprint);
                         files.lock().expect("no worker panics")[index] = Some(stats);
                     }
                     aggregator.aggregates
@@ -70,36 +102,62 @@ pub fn scan_inputs(
     Scan { aggregates, files }
 }
 
-fn read_one(input: &Input, aggregator: &mut Aggregator<'_>, progress: &ProgressBar) -> FileStats {
-    let name = input.display_name();
-    let raw: Box<dyn Read + Send> = match input {
-        Input::Stdin => Box::new(std::io::stdin()),
-        Input::File(path) => match std::fs::File::open(path) {
-            Ok(file) => Box::new(progress.wrap_read(file)),
-            Err(e) => return failed(name, e),
-        },
+fn read_one(
+    task: &ReadTask,
+    aggregator: &mut Aggregator<'_>,
+    progress: &ProgressBar,
+    fingerprint: bool,
+) -> FileStats {
+    let name = task.input.display_name();
+    let opened = match &task.input {
+        Input::Stdin => decompress(Box::new(std::io::stdin())).map_err(OpenError::Io),
+        Input::File(path) => open_file(path, task, progress),
     };
-    match decompress(raw) {
-        Ok(stream) => read_stream(name, stream, aggregator),
-        Err(e) => failed(name, e),
+    match opened {
+        Ok(stream) => read_stream_from(name, stream, aggregator, &task.start, fingerprint),
+        Err(error) => {
+            let mut stats = FileStats::new(name);
+            match error {
+                OpenError::Io(e) => stats.read_error = Some(e.to_string()),
+                OpenError::Changed(why) => stats.changed = Some(why),
+            }
+            stats.end = task.start.clone();
+            stats
+        }
     }
 }
 
-fn failed(name: String, error: std::io::Error) -> FileStats {
-    let mut stats = FileStats::new(name);
-    stats.read_error = Some(error.to_string());
-    stats
+fn open_file(
+    path: &std::path::Path,
+    task: &ReadTask,
+    progress: &ProgressBar,
+) -> Result<Box<dyn Read + Send>, OpenError> {
+    let mut file = File::open(path)?;
+    if let Some(expected) = &task.head
+        && !head_of(&mut file)?.starts_with(expected)
+    {
+        return Err(OpenError::Changed(
+            "it was replaced while this run read it (rotated?); it is read on the next run".into(),
+        ));
+    }
+    let wrap = |file: File| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(file)) };
+    if task.start.offset == 0 {
+        return Ok(decompress(wrap(file))?);
+    }
+    open_at(file, &task.start, wrap)
 }
 
 /// A byte-count progress bar on stderr, only when stderr is a terminal.
-fn progress_bar(inputs: &[Input]) -> ProgressBar {
+fn progress_bar(tasks: &[ReadTask]) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let total: u64 = inputs
+    let total: u64 = tasks
         .iter()
-        .filter_map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+        .filter_map(|task| match &task.input {
+            Input::File(p) => std::fs::metadata(p)
+                .ok()
+                .map(|m| m.len().saturating_sub(task.start.offset)),
             Input::Stdin => None,
         })
         .sum();

@@ -1,5 +1,6 @@
 //! Aggregates -> rates, baselines, trends, statuses and findings. polars lives here only.
 
+pub mod export;
 pub mod findings;
 pub mod frame;
 pub mod input;

@@ -75,6 +75,18 @@ pub struct Report {
     pub input: InputSummary,
 }
 
+impl Report {
+    /// The most severe status of any ISP, source IP, pool or finding.
+    pub fn worst_status(&self) -> Status {
+        let groups = self.isps.iter().chain(&self.source_ips).chain(&self.pools);
+        groups
+            .map(|g| g.status)
+            .chain(self.findings.iter().map(|f| f.severity))
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
 /// How many unknown reply texts a report lists.
 pub const UNKNOWN_REPLIES_SHOWN: usize = 10;
 

@@ -25,6 +25,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         end,
         rotate_rows: args.rotate_rows,
         gzip: args.gzip,
+        source_ips: args.source_ips,
     })?;
     eprintln!(
         "wrote {} rows in {} files ({} bytes) to {}; ground truth in truth.json and truth-hourly.txt",

@@ -1,11 +1,10 @@
 //! `deferwatch hourly`: one row per hour and group.
 
-use std::io::Write;
-
 use anyhow::Result;
 use chrono::DateTime;
 
-use super::{load, stdout_is_terminal};
+use super::load;
+use super::output::write_output;
 use crate::analyze::hourly;
 use crate::analyze::metrics::Dim;
 use crate::cli::HourlyArgs;
@@ -56,14 +55,12 @@ pub fn run(args: HourlyArgs) -> Result<()> {
         .transpose()?;
     let loaded = load(&args.input)?;
     let rows = hourly(&loaded.scan.aggregates, &dims, from, to)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let table = HourlyTable {
         by: &dims,
         rows: &rows,
         tz: loaded.tz,
     };
-    renderer(args.format, stdout_is_terminal()).hourly(&table, &mut out)?;
-    out.flush()?;
-    Ok(())
+    write_output(args.output.output.as_deref(), |out, color| {
+        Ok(renderer(args.format, color).hourly(&table, out)?)
+    })
 }

@@ -1,19 +1,30 @@
 //! `deferwatch report`: the daily review.
 
-use std::io::Write;
-
 use anyhow::Result;
 
-use super::{load, stdout_is_terminal};
+use super::load;
+use super::output::write_output;
 use crate::analyze::input::InputSummary;
-use crate::analyze::report::{build_report, last_complete_day};
-use crate::cli::ReportArgs;
+use crate::analyze::report::{Report, build_report, last_complete_day};
+use crate::analyze::status::Status;
+use crate::cli::{InputArgs, ReportArgs};
 use crate::error::Error;
 use crate::render::renderer;
 use crate::timefmt::parse_day;
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let day = match &args.day {
+    let report = review(&args.input, args.day.as_deref())?;
+    if args.quiet && args.output.output.is_none() && report.worst_status() == Status::Ok {
+        return Ok(());
+    }
+    write_output(args.output.output.as_deref(), |out, color| {
+        Ok(renderer(args.format, color).report(&report, out)?)
+    })
+}
+
+/// Loads the inputs and builds the review of `day` (default: the last complete day).
+pub fn review(input: &InputArgs, day: Option<&str>) -> Result<Report> {
+    let day = match day {
         Some(text) => Some(parse_day(text).ok_or_else(|| {
             Error::Usage(format!(
                 "--day `{text}` is not a date; write it as YYYY-MM-DD"
@@ -21,23 +32,18 @@ pub fn run(args: ReportArgs) -> Result<()> {
         })?),
         None => None,
     };
-    let loaded = load(&args.input)?;
+    let loaded = load(input)?;
     let aggregates = &loaded.scan.aggregates;
     let day = match day {
         Some(day) => day,
         None => last_complete_day(aggregates, loaded.tz).ok_or(Error::NoRows)?,
     };
     let summary = InputSummary::from_files(&loaded.scan.files);
-    let report = build_report(
+    Ok(build_report(
         aggregates,
         summary,
         day,
         loaded.tz,
         &loaded.config.thresholds,
-    )?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    renderer(args.format, stdout_is_terminal()).report(&report, &mut out)?;
-    out.flush()?;
-    Ok(())
+    )?)
 }

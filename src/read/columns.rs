@@ -17,6 +17,8 @@ pub enum TimeColumn {
 /// Column indexes of one header, by field name.
 #[derive(Debug, Clone)]
 pub struct Columns {
+    /// The header line itself (field names joined by commas), kept in checkpoints.
+    pub header: String,
     pub width: usize,
     pub kind: usize,
     pub time: TimeColumn,
@@ -52,7 +54,12 @@ impl Columns {
         } else {
             TimeColumn::Missing
         };
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
         Columns {
+            header: names.join(","),
             width: header.len(),
             kind: 0,
             time,
@@ -66,6 +73,11 @@ impl Columns {
             pool: find("vmtaPool"),
             queue: find("queue"),
         }
+    }
+
+    /// Columns of a header line kept by [`Columns::header`] (names never contain commas).
+    pub fn from_header_line(line: &str) -> Self {
+        Columns::from_header(&ByteRecord::from(line.split(',').collect::<Vec<_>>()))
     }
 
     /// The header PowerMTA writes by default (v4.5+), for input that starts without one.

@@ -1,6 +1,11 @@
-//! Opening an input with transparent gzip / zstd decompression (decided by magic bytes).
+//! Opening an input with transparent gzip / zstd decompression (decided by magic bytes),
+//! from its start or from a checkpoint.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::checkpoint::{Checkpoint, HEAD_LEN, content_hash};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -22,28 +27,155 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>>
     }
 }
 
-/// A reader that remembers the last byte it passed on, so the caller can tell whether the
-/// stream ended with a complete line.
-pub struct LastByteReader<R> {
-    inner: R,
-    last: Option<u8>,
+fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(&GZIP_MAGIC) || head.starts_with(&ZSTD_MAGIC)
 }
 
-impl<R: Read> LastByteReader<R> {
-    pub fn new(inner: R) -> Self {
-        Self { inner, last: None }
+/// The first [`HEAD_LEN`] bytes of a file's content (fewer when the file is shorter).
+pub fn read_head(path: &Path) -> io::Result<Vec<u8>> {
+    head_of(&mut File::open(path)?)
+}
+
+/// The first [`HEAD_LEN`] bytes of an open file's content; the file is left at its start.
+pub fn head_of(file: &mut File) -> io::Result<Vec<u8>> {
+    let mut content = decompress(Box::new(file.try_clone()?))?;
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    content
+        .by_ref()
+        .take(HEAD_LEN as u64)
+        .read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(head)
+}
+
+/// Why a file could not be opened at a checkpoint.
+#[derive(Debug)]
+pub enum OpenError {
+    Io(io::Error),
+    /// The content before the checkpoint is not what was read there before.
+    Changed(String),
+}
+
+impl From<io::Error> for OpenError {
+    fn from(e: io::Error) -> Self {
+        OpenError::Io(e)
+    }
+}
+
+/// Opens a file positioned at `at` in its content, after checking that the bytes just
+/// before `at` are the ones read there before. Plain files seek; compressed files are
+/// decompressed up to that point.
+pub fn open_at(
+    raw: File,
+    at: &Checkpoint,
+    wrap: impl FnOnce(File) -> Box<dyn Read + Send>,
+) -> Result<Box<dyn Read + Send>, OpenError> {
+    let tail_start = at.offset - at.tail_len;
+    let mut raw = raw;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut raw, &mut magic)?;
+    raw.seek(SeekFrom::Start(0))?;
+    let mut content: Box<dyn Read + Send> = if is_compressed(&magic[..n]) {
+        let mut content = decompress(wrap(raw))?;
+        let skipped = io::copy(&mut content.by_ref().take(tail_start), &mut io::sink())?;
+        if skipped < tail_start {
+            return Err(shorter(at));
+        }
+        content
+    } else {
+        let len = raw.metadata()?.len();
+        if len < at.offset {
+            return Err(shorter(at));
+        }
+        raw.seek(SeekFrom::Start(tail_start))?;
+        Box::new(BufReader::with_capacity(BUFFER_SIZE, wrap(raw)))
+    };
+    let mut tail = Vec::with_capacity(at.tail_len as usize);
+    content.by_ref().take(at.tail_len).read_to_end(&mut tail)?;
+    if tail.len() as u64 != at.tail_len {
+        return Err(shorter(at));
+    }
+    if content_hash(&tail) != at.tail_hash {
+        return Err(OpenError::Changed(format!(
+            "the bytes before offset {} differ from those read there before",
+            at.offset
+        )));
+    }
+    Ok(content)
+}
+
+fn shorter(at: &Checkpoint) -> OpenError {
+    OpenError::Changed(format!(
+        "it is now shorter than the {} bytes read from it before",
+        at.offset
+    ))
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// A reader that keeps the last bytes it passed on (at least `keep` of them), so the
+/// caller can tell whether the stream ended with a complete line and fingerprint the
+/// content before a checkpoint.
+pub struct TailReader<R> {
+    inner: R,
+    keep: usize,
+    /// The kept bytes, and the stream offset of their first byte.
+    kept: Vec<u8>,
+    kept_from: u64,
+}
+
+impl<R: Read> TailReader<R> {
+    pub fn new(inner: R, keep: usize) -> Self {
+        Self {
+            inner,
+            keep: keep.max(1),
+            kept: Vec::new(),
+            kept_from: 0,
+        }
     }
 
     pub fn ends_with_newline(&self) -> bool {
-        matches!(self.last, None | Some(b'\n') | Some(b'\r'))
+        matches!(self.kept.last(), None | Some(b'\n') | Some(b'\r'))
+    }
+
+    /// Up to `len` bytes ending at stream offset `end`, as far as they are still kept.
+    pub fn bytes_before(&self, end: u64, len: usize) -> &[u8] {
+        let kept_end = self.kept_from + self.kept.len() as u64;
+        if end < self.kept_from || end > kept_end {
+            return &[];
+        }
+        let stop = (end - self.kept_from) as usize;
+        &self.kept[stop.saturating_sub(len)..stop]
     }
 }
 
-impl<R: Read> Read for LastByteReader<R> {
+impl<R: Read> Read for TailReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.last = Some(buf[n - 1]);
+        if n == 0 {
+            return Ok(0);
+        }
+        if self.keep == 1 {
+            self.kept_from += self.kept.len() as u64;
+            self.kept.clear();
+            self.kept.push(buf[n - 1]);
+            self.kept_from += (n - 1) as u64;
+            return Ok(n);
+        }
+        self.kept.extend_from_slice(&buf[..n]);
+        if self.kept.len() > 2 * self.keep {
+            let drop = self.kept.len() - self.keep;
+            self.kept.drain(..drop);
+            self.kept_from += drop as u64;
         }
         Ok(n)
     }

@@ -39,6 +39,19 @@ impl RecordKind {
         }
     }
 
+    /// The kind of a short id from [`RecordKind::id`].
+    pub fn from_id(id: &str) -> Option<RecordKind> {
+        [
+            RecordKind::Delivered,
+            RecordKind::Bounced,
+            RecordKind::Deferred,
+            RecordKind::QueueDeferred,
+            RecordKind::NotCounted,
+        ]
+        .into_iter()
+        .find(|kind| kind.id() == id)
+    }
+
     /// Whether rows of this kind carry a reply to classify.
     pub fn is_classified(self) -> bool {
         matches!(

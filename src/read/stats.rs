@@ -1,8 +1,9 @@
 //! What reading an input found: rows by type, malformed rows by reason, time span.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::checkpoint::Checkpoint;
 use super::record::RecordKind;
 use super::time::EpochSeconds;
 
@@ -10,7 +11,7 @@ use super::time::EpochSeconds;
 pub const ISSUES_KEPT_PER_FILE: usize = 5;
 
 /// Why a row could not be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MalformedReason {
     WrongFieldCount,
@@ -57,6 +58,12 @@ pub struct FileStats {
     pub not_acct: bool,
     /// An I/O or decompression error that stopped reading this input early.
     pub read_error: Option<String>,
+    /// The content before the checkpoint of an earlier read changed (the file was
+    /// truncated or rewritten in place); the file was not read.
+    pub changed: Option<String>,
+    /// Where the next read of this content resumes.
+    #[serde(skip)]
+    pub end: Checkpoint,
 }
 
 impl FileStats {

@@ -3,6 +3,7 @@
 mod csv;
 mod json;
 mod markdown;
+mod prometheus;
 mod table;
 
 use std::io::{self, Write};
@@ -26,6 +27,8 @@ pub enum Format {
     Markdown,
     Json,
     Csv,
+    /// Prometheus text format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 pub trait Renderer {
@@ -40,6 +43,7 @@ pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Json => Box::new(json::Json),
         Format::Csv => Box::new(csv::Csv),
+        Format::Prometheus => Box::new(prometheus::Prometheus),
     }
 }
 

@@ -1,0 +1,214 @@
+//! Incremental ingest: reads only the bytes of each file content not read before, and adds
+//! their hourly aggregates to the store, all in one transaction.
+//!
+//! A file is skipped without being opened when its path, inode, size and modification
+//! time are those recorded after its last read. Otherwise its first bytes say whether it
+//! continues a content already read (grown, renamed, or compressed by logrotate): then
+//! reading resumes at that content's checkpoint, after checking the bytes just before it.
+
+pub mod identity;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::aggregate::Aggregates;
+use crate::aggregate::scan::{ReadTask, scan_tasks};
+use crate::classify::Classifier;
+use crate::error::Error;
+use crate::isp::IspResolver;
+use crate::read::checkpoint::{Checkpoint, content_hash};
+use crate::read::inputs::Input;
+use crate::read::open::read_head;
+use crate::read::stats::FileStats;
+use crate::store::content::{Content, ContentTotals};
+use crate::store::{FileState, Pruned, RunTotals, Store};
+use identity::ContentIndex;
+
+/// What one ingest did.
+#[derive(Debug, Default)]
+pub struct IngestSummary {
+    pub totals: RunTotals,
+    /// Files that were new content.
+    pub files_new: u64,
+    /// Files that continued content read before (grown, renamed or compressed).
+    pub files_resumed: u64,
+    pub pruned: Pruned,
+    /// The stats of every file read, for warnings.
+    pub reads: Vec<FileStats>,
+    /// Files not read, and why.
+    pub skipped: Vec<String>,
+}
+
+/// Options of one ingest.
+pub struct IngestOptions<'a> {
+    pub classifier: &'a Classifier,
+    pub resolver: &'a IspResolver,
+    pub threads: usize,
+    pub keep_days: u32,
+}
+
+/// A file waiting to be read, as planned.
+struct Pending {
+    path: PathBuf,
+    state: FileState,
+    head: Vec<u8>,
+}
+
+/// Where a planned read's results go.
+enum Target {
+    Existing(usize),
+    New,
+}
+
+/// Ingests `files` into `store` (opened for ingest). The caller commits.
+pub fn ingest(
+    store: &Store,
+    files: &[PathBuf],
+    options: &IngestOptions<'_>,
+) -> Result<IngestSummary, Error> {
+    let run = store.next_run()?;
+    let mut index = ContentIndex::new(store.contents()?);
+    let states = store.file_states()?;
+    let mut summary = IngestSummary::default();
+    let mut pending = Vec::new();
+    for path in files {
+        let key = path.display().to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                summary.skipped.push(format!("{key}: {e}"));
+                continue;
+            }
+        };
+        let state = FileState::of(&meta);
+        let known = states.get(&key).and_then(|(recorded, id)| {
+            (*recorded == state)
+                .then(|| index.contents.iter().position(|c| c.id == *id))
+                .flatten()
+        });
+        if let Some(at) = known {
+            index.contents[at].last_run = run;
+            store.save_content(&mut index.contents[at])?;
+            summary.totals.files_unchanged += 1;
+            continue;
+        }
+        match read_head(path) {
+            Ok(head) if head.is_empty() => {}
+            Ok(head) => pending.push(Pending {
+                path: path.clone(),
+                state,
+                head,
+            }),
+            Err(e) => summary.skipped.push(format!("{key}: {e}")),
+        }
+    }
+
+    let mut aggregates = Aggregates::default();
+    // Files with the same content are read one per wave: the first reads it, the next
+    // ones resume after it (and usually find nothing new).
+    while !pending.is_empty() {
+        let mut claimed = HashSet::new();
+        let mut wave = Vec::new();
+        let mut later = Vec::new();
+        for file in pending {
+            let found = index.find(&file.head);
+            let claim = found.map_or_else(|| content_hash(&file.head), |at| at as i64);
+            if claimed.insert((found.is_some(), claim)) {
+                wave.push((file, found.map_or(Target::New, Target::Existing)));
+            } else {
+                later.push(file);
+            }
+        }
+        pending = later;
+        let tasks: Vec<ReadTask> = wave
+            .iter()
+            .map(|(file, target)| ReadTask {
+                input: Input::File(file.path.clone()),
+                start: match target {
+                    Target::Existing(at) => index.contents[*at].end.clone(),
+                    Target::New => Checkpoint::default(),
+                },
+                head: Some(file.head.clone()),
+            })
+            .collect();
+        let scan = scan_tasks(
+            &tasks,
+            options.classifier,
+            options.resolver,
+            options.threads,
+            true,
+        );
+        aggregates.merge(&scan.aggregates);
+        for ((file, target), read) in wave.into_iter().zip(scan.files) {
+            record_read(store, &mut index, &mut summary, run, file, target, read)?;
+        }
+    }
+
+    summary.totals.rows = aggregates.total_rows();
+    store.add_aggregates(&aggregates)?;
+    summary.pruned = store.prune(options.keep_days, run)?;
+    summary.totals.pruned_cells = summary.pruned.cells;
+    store.record_run(run, &summary.totals)?;
+    Ok(summary)
+}
+
+/// Moves a content's checkpoint after a read, and remembers the file's state.
+fn record_read(
+    store: &Store,
+    index: &mut ContentIndex,
+    summary: &mut IngestSummary,
+    run: i64,
+    file: Pending,
+    target: Target,
+    read: FileStats,
+) -> Result<(), Error> {
+    let name = file.path.display().to_string();
+    if let Some(why) = &read.changed {
+        summary.skipped.push(format!(
+            "{name}: not read: {why}. Rows counted from it before are kept"
+        ));
+        summary.reads.push(read);
+        return Ok(());
+    }
+    summary.totals.files_read += 1;
+    summary.totals.bytes_read += read.bytes;
+    let has_rows = !read.rows.is_empty() || read.malformed_total() > 0;
+    let at = match target {
+        _ if read.not_acct => None,
+        Target::Existing(at) => {
+            summary.files_resumed += 1;
+            Some(at)
+        }
+        // A file with no row yet (empty or a header alone) gets no checkpoint: its first
+        // bytes do not identify it yet.
+        Target::New if !has_rows => None,
+        Target::New => {
+            summary.files_new += 1;
+            let head_len = file.head.len().min(read.end.offset as usize);
+            Some(index.add(Content {
+                id: 0,
+                name: name.clone(),
+                head_len: head_len as u64,
+                head_hash: content_hash(&file.head[..head_len]),
+                end: Checkpoint::default(),
+                totals: ContentTotals::default(),
+                last_run: run,
+            }))
+        }
+    };
+    if let Some(at) = at {
+        let content = &mut index.contents[at];
+        content.name = name.clone();
+        content.end = read.end.clone();
+        content.totals.add(&read);
+        content.last_run = run;
+        index.extend_head(at, &file.head);
+        let content = &mut index.contents[at];
+        store.save_content(content)?;
+        if read.read_error.is_none() {
+            store.save_file_state(&name, file.state, content.id)?;
+        }
+    }
+    summary.reads.push(read);
+    Ok(())
+}

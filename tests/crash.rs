@@ -1,0 +1,248 @@
+//! Crash safety: `ingest` is killed (SIGKILL) at random points, many times, while the logs
+//! are appended to, rotated and compressed; then it runs to the end. The store must hold
+//! exactly the counts of one clean read of the same bytes.
+//!
+//! `DEFERWATCH_KILLS` sets the number of kill cycles (default 40).
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::run_ok;
+use tempfile::TempDir;
+
+/// A small seeded generator, so a failing sequence can be replayed (`DEFERWATCH_SEED`).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Rows of the shipped sample's last `days` days (acct and diag files, decompressed): the
+/// header, then rows.
+fn sample_rows(days: usize) -> (String, Vec<String>) {
+    let mut names: Vec<PathBuf> = fs::read_dir("testdata/sample")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".csv.gz"))
+        .filter(|p| in_last_days(p, days))
+        .collect();
+    names.sort();
+    let mut header = String::new();
+    let mut rows = Vec::new();
+    for name in &names {
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(fs::File::open(name).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let mut lines = text.split_inclusive('\n');
+        header = lines.next().unwrap().to_string();
+        rows.extend(lines.map(str::to_string));
+    }
+    (header, rows)
+}
+
+/// What PowerMTA and logrotate do to the log directory, one step at a time.
+struct LogWriter {
+    dir: PathBuf,
+    header: String,
+    /// Every byte of rows still to write, in order.
+    pending: String,
+    written_in_file: usize,
+    rotations: usize,
+    /// A rotated plain file waiting to be compressed, then deleted.
+    rotated: Option<PathBuf>,
+    compressed: bool,
+}
+
+impl LogWriter {
+    fn live(&self) -> PathBuf {
+        self.dir.join("acct.csv")
+    }
+
+    fn append(&mut self, bytes: usize) {
+        let live = self.live();
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&live)
+            .unwrap();
+        if self.written_in_file == 0 {
+            file.write_all(self.header.as_bytes()).unwrap();
+        }
+        let n = bytes.min(self.pending.len());
+        let n = (n..=self.pending.len())
+            .find(|&i| self.pending.is_char_boundary(i))
+            .unwrap();
+        file.write_all(&self.pending.as_bytes()[..n]).unwrap();
+        self.pending.drain(..n);
+        self.written_in_file += n;
+    }
+
+    /// Finishes the row being written (PowerMTA rotates between rows).
+    fn finish_row(&mut self) {
+        let end = self
+            .pending
+            .find('\n')
+            .map_or(self.pending.len(), |i| i + 1);
+        if self.written_in_file > 0 && end > 0 {
+            self.append(end);
+        }
+    }
+
+    /// Takes the next step of rotation: rename, compress (keeping the plain file a moment,
+    /// as logrotate does), delete the plain copy.
+    fn rotate_step(&mut self) {
+        match (&self.rotated, self.compressed) {
+            (None, _) => {
+                self.finish_row();
+                if self.written_in_file == 0 {
+                    return;
+                }
+                self.rotations += 1;
+                let to = self.dir.join(format!("acct-{:04}.csv", self.rotations));
+                fs::rename(self.live(), &to).unwrap();
+                self.rotated = Some(to);
+                self.written_in_file = 0;
+            }
+            (Some(plain), false) => {
+                let gz = PathBuf::from(format!("{}.gz", plain.display()));
+                let mut encoder = flate2::write::GzEncoder::new(
+                    fs::File::create(&gz).unwrap(),
+                    flate2::Compression::fast(),
+                );
+                encoder.write_all(&fs::read(plain).unwrap()).unwrap();
+                encoder.finish().unwrap();
+                self.compressed = true;
+            }
+            (Some(plain), true) => {
+                fs::remove_file(plain).unwrap();
+                self.rotated = None;
+                self.compressed = false;
+            }
+        }
+    }
+}
+
+fn deferwatch_bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("deferwatch")
+}
+
+#[test]
+fn killed_ingests_never_lose_or_double_count() {
+    let kills: usize = std::env::var("DEFERWATCH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let seed: u64 = std::env::var("DEFERWATCH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
+    let mut rng = Rng(seed);
+    let tmp = TempDir::new().unwrap();
+    let logs = tmp.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let store = tmp.path().join("s.db");
+    let (header, rows) = sample_rows(4);
+    let total: usize = rows.iter().map(String::len).sum();
+    let mut writer = LogWriter {
+        dir: logs.clone(),
+        header,
+        pending: rows.concat(),
+        written_in_file: 0,
+        rotations: 0,
+        rotated: None,
+        compressed: false,
+    };
+    let step = total / kills.max(1) + 1;
+    let mut interrupted = 0;
+    for cycle in 0..kills {
+        if writer.rotated.is_some() || rng.below(4) == 0 {
+            writer.rotate_step();
+        }
+        writer.append(step / 2 + rng.below(step as u64) as usize);
+        let mut child = Command::new(deferwatch_bin())
+            .args(["ingest", "--quiet", "--store"])
+            .arg(&store)
+            .arg(&logs)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if cycle % 8 == 7 {
+            child.wait().unwrap();
+            continue;
+        }
+        std::thread::sleep(Duration::from_micros(rng.below(40_000)));
+        if child.try_wait().unwrap().is_none() {
+            interrupted += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    // The rest of the logs, then ingests that run to their end.
+    writer.append(usize::MAX);
+    while writer.rotated.is_some() {
+        writer.rotate_step();
+    }
+    run_ok(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    eprintln!(
+        "{kills} kill cycles, {interrupted} ingests killed while running, {} rotations",
+        writer.rotations
+    );
+    assert!(
+        interrupted > 0,
+        "no ingest was killed while running: the test proved nothing"
+    );
+    let by = "isp,source_ip,vmta,pool,class";
+    let from_store = run_ok(&["hourly", "--by", by, "--store", store.to_str().unwrap()]);
+    let clean = run_ok(&["hourly", "--by", by, logs.to_str().unwrap()]);
+    assert_eq!(from_store, clean);
+    assert_rows_match(&logs, &store);
+}
+
+/// The row totals agree too (not only the hourly view).
+fn assert_rows_match(logs: &Path, store: &Path) {
+    let total = |args: &[&str]| -> serde_json::Value {
+        let r: serde_json::Value = serde_json::from_str(&run_ok(
+            &[&["report", "--format", "json"][..], args].concat(),
+        ))
+        .unwrap();
+        r["input"]["rows"].clone()
+    };
+    assert_eq!(
+        total(&["--store", store.to_str().unwrap()]),
+        total(&[logs.to_str().unwrap()])
+    );
+}
+
+/// Whether a sample file (`acct-2026-10-31-0000.csv.gz`) is from the last `days` days up to
+/// 2026-10-31.
+fn in_last_days(path: &Path, days: usize) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let day: usize = name[13..15].parse().unwrap();
+    name[5..12] == *"2026-10" && day > 31 - days
+}

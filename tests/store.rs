@@ -1,0 +1,383 @@
+//! The store: incremental ingest through growth, partial rows, rotation and compression,
+//! reports from stores equal to reports from logs, locking, and a full or read-only disk.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use common::run_ok;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tempfile::TempDir;
+
+fn deferwatch() -> Command {
+    Command::cargo_bin("deferwatch").unwrap()
+}
+
+fn run(args: &[&str]) -> Output {
+    deferwatch().args(args).output().unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `hourly --by isp,source_ip,class` over logs or a store: every count in one string.
+fn hourly(source: &[&str]) -> String {
+    run_ok(&[&["hourly", "--by", "isp,source_ip,class"][..], source].concat())
+}
+
+fn ingest(store: &Path, inputs: &[&str]) -> String {
+    run_ok(&[&["ingest", "--store", path(store)][..], inputs].concat())
+}
+
+/// Rows of the shipped sample's last `days` days (acct and diag files, decompressed),
+/// header first.
+fn sample_lines(days: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut names: Vec<PathBuf> = fs::read_dir("testdata/sample")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".csv.gz"))
+        .filter(|p| in_last_days(p, days))
+        .collect();
+    names.sort();
+    for name in &names {
+        let mut text = String::new();
+        let file = fs::File::open(name).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(file), &mut text)
+            .unwrap();
+        let mut file_lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+        if !lines.is_empty() {
+            file_lines.remove(0); // header
+        }
+        lines.extend(file_lines);
+    }
+    lines
+}
+
+fn append(file: &Path, text: &str) {
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn gzip_file(from: &Path, to: &Path) {
+    let mut encoder = GzEncoder::new(fs::File::create(to).unwrap(), Compression::fast());
+    encoder.write_all(&fs::read(from).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    fs::remove_file(from).unwrap();
+}
+
+#[test]
+fn a_store_gives_the_same_report_as_the_logs() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("pmta.db");
+    let said = ingest(&store, &["testdata/sample"]);
+    assert!(
+        said.contains("read 105 file(s) (105 new, 0 continued)"),
+        "{said}"
+    );
+    assert_eq!(
+        hourly(&["--store", path(&store)]),
+        hourly(&["testdata/sample"])
+    );
+    let from_logs = run_ok(&["report", "--format", "json", "testdata/sample"]);
+    let from_store = run_ok(&["report", "--format", "json", "--store", path(&store)]);
+    assert_eq!(from_store, from_logs);
+
+    // The next night nothing is new: no file is even opened.
+    let said = ingest(&store, &["testdata/sample"]);
+    assert!(
+        said.contains("read 0 file(s) (0 new, 0 continued), 105 unchanged; 0 new bytes, 0 rows"),
+        "{said}"
+    );
+    assert_eq!(
+        hourly(&["--store", path(&store)]),
+        hourly(&["testdata/sample"])
+    );
+}
+
+#[test]
+fn several_stores_are_summed() {
+    let dir = TempDir::new().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let files: Vec<String> = {
+        let mut v: Vec<String> = fs::read_dir("testdata/sample")
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .filter(|p| p.ends_with(".csv.gz"))
+            .collect();
+        v.sort();
+        v
+    };
+    let (first, second) = files.split_at(files.len() / 2);
+    ingest(&a, &first.iter().map(String::as_str).collect::<Vec<_>>());
+    ingest(&b, &second.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        hourly(&["--store", path(&a), "--store", path(&b)]),
+        hourly(&["testdata/sample"])
+    );
+}
+
+#[test]
+fn a_growing_file_is_read_from_its_last_complete_row() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let live = logs.join("acct.csv");
+    let store = dir.path().join("s.db");
+    let lines = sample_lines(2);
+    // Written in three steps, each ending in the middle of a row.
+    let text: String = lines.concat();
+    let cuts = [text.len() / 3 + 17, 2 * text.len() / 3 + 5, text.len()];
+    let mut written = 0;
+    for cut in cuts {
+        append(&live, &text[written..cut]);
+        written = cut;
+        ingest(&store, &[path(&logs)]);
+    }
+    assert_eq!(hourly(&["--store", path(&store)]), hourly(&[path(&logs)]));
+    let said = ingest(&store, &[path(&logs)]);
+    assert!(said.contains("1 unchanged; 0 new bytes"), "{said}");
+}
+
+#[test]
+fn rotated_and_compressed_files_are_not_counted_twice() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let store = dir.path().join("s.db");
+    let lines = sample_lines(4);
+    let (header, rows) = lines.split_first().unwrap();
+    let quarter = rows.len() / 4;
+    let live = logs.join("acct.csv");
+    // Day 1: half of file one is read.
+    append(&live, &(header.clone() + &rows[..quarter / 2].concat()));
+    ingest(&store, &[path(&logs)]);
+    // The rest of file one is written, then it is renamed and compressed by logrotate; a
+    // new file starts, and is read in part.
+    append(&live, &rows[quarter / 2..quarter].concat());
+    fs::rename(&live, logs.join("acct.csv.1")).unwrap();
+    gzip_file(&logs.join("acct.csv.1"), &logs.join("acct.csv.1.gz"));
+    append(
+        &live,
+        &(header.clone() + &rows[quarter..2 * quarter].concat()),
+    );
+    let said = ingest(&store, &[path(&logs)]);
+    assert!(said.contains("(1 new, 1 continued)"), "{said}");
+    // File two is renamed (no compression) and a copy of it sits next to it.
+    fs::rename(&live, logs.join("acct.csv.2")).unwrap();
+    fs::copy(logs.join("acct.csv.2"), logs.join("copy-of-acct.csv.2")).unwrap();
+    append(&live, &(header.clone() + &rows[2 * quarter..].concat()));
+    ingest(&store, &[path(&logs)]);
+    fs::remove_file(logs.join("copy-of-acct.csv.2")).unwrap();
+    assert_eq!(hourly(&["--store", path(&store)]), hourly(&[path(&logs)]));
+}
+
+#[test]
+fn a_file_rewritten_in_place_is_reported_and_not_recounted() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let store = dir.path().join("s.db");
+    let lines = sample_lines(1);
+    let live = logs.join("acct.csv");
+    append(&live, &lines.concat());
+    ingest(&store, &[path(&logs)]);
+    let before = hourly(&["--store", path(&store)]);
+    // Truncated to its first rows (same start, shorter than what was read).
+    fs::write(&live, lines[..lines.len() / 2].concat()).unwrap();
+    let out = run(&["ingest", "--store", path(&store), path(&logs)]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not read: it is now shorter than"),
+        "{stderr}"
+    );
+    assert_eq!(hourly(&["--store", path(&store)]), before);
+    // Truncated to nothing and written anew (copytruncate): new content, read from the start.
+    fs::write(&live, lines[0].clone() + &lines[lines.len() - 5..].concat()).unwrap();
+    let said = ingest(&store, &[path(&logs)]);
+    assert!(said.contains("(1 new, 0 continued)"), "{said}");
+}
+
+#[test]
+fn a_second_ingest_waits_then_says_the_store_is_locked() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    ingest(&store, &["testdata/fixtures/partial.csv"]);
+    let holder = rusqlite::Connection::open(&store).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "ingest",
+        "--store",
+        path(&store),
+        "testdata/fixtures/quoted.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is locked: another ingest is running"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed().as_secs() >= 4,
+        "it waited before giving up"
+    );
+    // Reports still read it meanwhile.
+    run_ok(&["hourly", "--store", path(&store)]);
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    ingest(&store, &["testdata/fixtures/quoted.csv"]);
+}
+
+#[test]
+fn strict_ingest_of_malformed_rows_leaves_the_store_unchanged() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    ingest(&store, &["testdata/fixtures/partial.csv"]);
+    let before = hourly(&["--store", path(&store)]);
+    let out = run(&[
+        "ingest",
+        "--strict",
+        "--store",
+        path(&store),
+        "testdata/fixtures/bad-rows.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(hourly(&["--store", path(&store)]), before);
+}
+
+#[test]
+fn store_errors_say_what_to_do() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("none.db");
+    let out = run(&["report", "--store", path(&missing)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("build it first with `deferwatch ingest")
+    );
+    let not_a_store = dir.path().join("x.db");
+    fs::write(
+        &not_a_store,
+        "hello, this is not SQLite at all, just some text",
+    )
+    .unwrap();
+    let out = run(&["report", "--store", path(&not_a_store)]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a deferwatch store"));
+    let out = run(&["report", "--store", path(&not_a_store), "testdata/sample"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not both"));
+}
+
+#[test]
+fn old_days_are_pruned_and_the_pruning_is_reported() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let said = run_ok(&[
+        "ingest",
+        "--keep-days",
+        "7",
+        "--store",
+        path(&store),
+        "testdata/sample",
+    ]);
+    assert!(said.contains("pruned"), "{said}");
+    assert!(said.contains("before 2026-10-25"), "{said}");
+    let csv = hourly(&["--store", path(&store)]);
+    let first_hour = csv.lines().nth(1).unwrap();
+    assert!(
+        first_hour.starts_with("2026-10-25T00:00:00Z"),
+        "{first_hour}"
+    );
+}
+
+/// A small file system of our own (tmpfs), when this process may mount one (root in a
+/// container that allows it). Unmounted on drop.
+struct TinyDisk {
+    dir: TempDir,
+}
+
+impl TinyDisk {
+    fn mount(size: &str) -> Option<TinyDisk> {
+        let dir = TempDir::new().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                path(dir.path()),
+            ])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: cannot mount a tmpfs here (needs root and mount rights)");
+            return None;
+        }
+        Some(TinyDisk { dir })
+    }
+
+    fn remount(&self, options: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{options}"), path(self.dir.path())])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_or_read_only_directory_leaves_the_store_intact() {
+    let Some(disk) = TinyDisk::mount("320k") else {
+        return;
+    };
+    let store = disk.dir.path().join("s.db");
+    ingest(&store, &["testdata/fixtures/partial.csv"]);
+    let before = hourly(&["--store", path(&store)]);
+
+    let out = run(&["ingest", "--store", path(&store), "testdata/sample"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the disk is full"), "{stderr}");
+    assert_eq!(hourly(&["--store", path(&store)]), before);
+
+    disk.remount("ro");
+    let out = run(&[
+        "ingest",
+        "--store",
+        path(&store),
+        "testdata/fixtures/quoted.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("store is unchanged"), "{stderr}");
+    assert_eq!(hourly(&["--store", path(&store)]), before);
+    disk.remount("rw");
+}
+
+/// Whether a sample file (`acct-2026-10-31-0000.csv.gz`) is from the last `days` days up to
+/// 2026-10-31.
+fn in_last_days(path: &Path, days: usize) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let day: usize = name[13..15].parse().unwrap();
+    name[5..12] == *"2026-10" && day > 31 - days
+}
