@@ -20,7 +20,7 @@ pub struct Written {
 }
 
 /// Writes one `day=YYYY-MM-DD/part-0.parquet` per UTC day under `out`, replacing the files
-/// of those days. Columns: `hour` (UTC timestamp), `isp`, `source_ip`, `vmta`, `pool`,
+/// of those days. Columns: `hour` (the hour's start, a UTC timestamp without zone), `isp`, `source_ip`, `vmta`, `pool`,
 /// `class` (null on delivered rows), `delivered`, `deferred`, `bounced`, `queue_deferrals`.
 pub fn export_parquet(aggregates: &Aggregates, out: &Path) -> Result<Vec<Written>, Error> {
     let cells = cells_frame(aggregates, Tz::UTC)?;

@@ -1,0 +1,294 @@
+//! Unattended use: `check` exit codes and summary line, `report --quiet` and `--output`,
+//! the Prometheus text format, and the Parquet export.
+
+mod common;
+
+use std::collections::HashSet;
+use std::fs;
+
+use assert_cmd::Command;
+use common::run_ok;
+use polars::prelude::*;
+use tempfile::TempDir;
+
+fn deferwatch() -> Command {
+    Command::cargo_bin("deferwatch").unwrap()
+}
+
+fn check(args: &[&str]) -> (i32, String) {
+    let out = deferwatch().arg("check").args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn check_exit_codes_follow_the_monitoring_plugin_convention() {
+    let (code, out) = check(&["testdata/sample"]);
+    assert_eq!(code, 2, "{out}");
+    let summary = out.lines().next().unwrap();
+    assert!(
+        summary.starts_with("DEFERWATCH CRITICAL - 2026-10-31: "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("microsoft deferral 20.1% (7d avg 9.0%)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("203.0.113.14 rdns_missing at gmail"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| 'gmail_deferral'="),
+        "perfdata: {summary}"
+    );
+    assert!(
+        out.lines()
+            .skip(1)
+            .any(|l| l.starts_with("alert: 203.0.113.14:"))
+    );
+
+    let (code, out) = check(&["--day", "2026-10-10", "testdata/sample"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("DEFERWATCH WARNING - 2026-10-10: yahoo deferral"),
+        "{out}"
+    );
+
+    let (code, out) = check(&["testdata/fixtures/no-deferrals.csv"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.starts_with("DEFERWATCH UNKNOWN - no deferral rows"),
+        "{out}"
+    );
+
+    let (code, out) = check(&["--store", "/nonexistent/deferwatch.db"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("does not exist"), "{out}");
+
+    let (code, out) = check(&["--max-age", "26", "testdata/sample"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("is the ingest running?"), "{out}");
+}
+
+#[test]
+fn check_is_ok_when_nothing_moved() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("lenient.toml");
+    fs::write(
+        &config,
+        "[thresholds]\nwatch_jump_pp = 90.0\nalert_jump_pp = 95.0\nwatch_trend_pp_per_week = 50.0\nalert_trend_pp_per_week = 60.0\nrdns_min_rows = 1000000\n",
+    )
+    .unwrap();
+    let (code, out) = check(&["--config", config.to_str().unwrap(), "testdata/sample"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("DEFERWATCH OK - 2026-10-31: 8 ISP(s) within thresholds |"),
+        "{out}"
+    );
+}
+
+#[test]
+fn quiet_reports_print_only_when_something_is_not_ok() {
+    let quiet = run_ok(&["report", "--quiet", "testdata/fixtures/no-deferrals.csv"]);
+    assert_eq!(quiet, "");
+    let loud = run_ok(&["report", "--quiet", "testdata/sample"]);
+    assert!(loud.contains("Findings"), "{loud}");
+}
+
+#[test]
+fn output_files_are_complete_and_equal_to_stdout() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("review.md");
+    fs::write(&file, "yesterday's review").unwrap();
+    let printed = run_ok(&["report", "--format", "markdown", "testdata/sample"]);
+    let said = run_ok(&[
+        "report",
+        "--format",
+        "markdown",
+        "--output",
+        file.to_str().unwrap(),
+        "testdata/sample",
+    ]);
+    assert_eq!(said, "");
+    assert_eq!(fs::read_to_string(&file).unwrap(), printed);
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["review.md"], "no temporary file is left behind");
+
+    let out = deferwatch()
+        .args([
+            "hourly",
+            "--output",
+            "/nonexistent-dir/h.csv",
+            "testdata/sample",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("writing /nonexistent-dir/h.csv"));
+}
+
+/// Parses the exposition format: (name, labels) -> value, checking each series is unique
+/// and each family is announced once, before its samples.
+fn parse_prometheus(text: &str) -> Vec<(String, String, f64)> {
+    let mut families = HashSet::new();
+    let mut series = HashSet::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split(' ').next().unwrap();
+            assert!(
+                families.insert(name.to_string()),
+                "family {name} announced twice"
+            );
+            assert!(rest.ends_with(" gauge"));
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let (metric, value) = line.rsplit_once(' ').unwrap();
+        let (name, labels) = metric.split_once('{').unwrap();
+        assert!(families.contains(name), "sample before its TYPE: {line}");
+        assert!(
+            series.insert(metric.to_string()),
+            "duplicate series {metric}"
+        );
+        out.push((
+            name.to_string(),
+            labels.trim_end_matches('}').to_string(),
+            value.parse().unwrap(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn prometheus_metrics_match_the_report() {
+    let text = run_ok(&["report", "--format", "prometheus", "testdata/sample"]);
+    let samples = parse_prometheus(&text);
+    let report: serde_json::Value =
+        serde_json::from_str(&run_ok(&["report", "--format", "json", "testdata/sample"])).unwrap();
+    let value = |name: &str, labels: &str| {
+        samples
+            .iter()
+            .find(|(n, l, _)| n == name && l == labels)
+            .unwrap_or_else(|| panic!("{name}{{{labels}}} missing"))
+            .2
+    };
+    for isp in report["isps"].as_array().unwrap() {
+        let labels = format!("isp=\"{}\"", isp["isp"].as_str().unwrap());
+        assert_eq!(
+            value("deferwatch_isp_attempts", &labels),
+            isp["attempts"].as_f64().unwrap()
+        );
+        assert_eq!(
+            value("deferwatch_isp_deferral_rate", &labels),
+            isp["deferral_rate"].as_f64().unwrap()
+        );
+    }
+    assert_eq!(
+        value(
+            "deferwatch_source_ip_class_replies",
+            "isp=\"gmail\",source_ip=\"203.0.113.14\",class=\"rdns_missing\""
+        ),
+        50.0
+    );
+    assert_eq!(
+        value(
+            "deferwatch_source_ip_status",
+            "isp=\"gmail\",source_ip=\"203.0.113.14\""
+        ),
+        2.0
+    );
+    assert_eq!(
+        value("deferwatch_report_day_timestamp_seconds", ""),
+        1_793_404_800.0
+    );
+
+    let hourly = run_ok(&[
+        "hourly",
+        "--by",
+        "isp,source_ip",
+        "--format",
+        "prometheus",
+        "testdata/sample",
+    ]);
+    let samples = parse_prometheus(&hourly);
+    assert!(
+        samples
+            .iter()
+            .any(|(n, l, _)| n == "deferwatch_hourly_deferral_rate"
+                && l == "isp=\"gmail\",source_ip=\"203.0.113.14\"")
+    );
+    assert!(samples.contains(&(
+        "deferwatch_hourly_timestamp_seconds".into(),
+        String::new(),
+        1_793_487_600.0
+    )));
+}
+
+#[test]
+fn parquet_export_holds_every_row_partitioned_by_day() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let out = dir.path().join("parquet");
+    run_ok(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        "testdata/sample",
+    ]);
+    run_ok(&[
+        "export",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut days: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    days.sort();
+    assert_eq!(days.len(), 35);
+    assert_eq!(days[0], "day=2026-09-27");
+    assert_eq!(days[34], "day=2026-10-31");
+    let truth: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string("testdata/sample/truth.json").unwrap()).unwrap();
+    let mut totals = [0i64; 4];
+    for day in &days {
+        let file = fs::File::open(out.join(day).join("part-0.parquet")).unwrap();
+        let frame = ParquetReader::new(file).finish().unwrap();
+        let hour = frame.column("hour").unwrap();
+        assert!(matches!(
+            hour.dtype(),
+            DataType::Datetime(TimeUnit::Milliseconds, _)
+        ));
+        for (i, name) in ["delivered", "deferred", "bounced", "queue_deferrals"]
+            .iter()
+            .enumerate()
+        {
+            totals[i] += frame
+                .column(name)
+                .unwrap()
+                .i64()
+                .unwrap()
+                .sum()
+                .unwrap_or(0);
+        }
+    }
+    let rows = &truth["rows"];
+    assert_eq!(totals[0], rows["d"].as_i64().unwrap());
+    assert_eq!(totals[1], rows["t"].as_i64().unwrap());
+    assert_eq!(totals[2], rows["b"].as_i64().unwrap());
+    assert_eq!(totals[3], rows["tq"].as_i64().unwrap());
+}
