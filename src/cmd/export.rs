@@ -2,13 +2,13 @@
 
 use anyhow::Result;
 
-use super::load_stores;
+use super::{History, load_stores};
 use crate::analyze::export::export_parquet;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::render::thousands;
 
 pub fn run(args: ExportArgs) -> Result<()> {
-    let scan = load_stores(&args.store)?;
+    let scan = load_stores(&args.store, History::All)?;
     let written = match args.format {
         ExportFormat::Parquet => export_parquet(&scan.aggregates, &args.out)?,
     };

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use chrono::DateTime;
 
-use super::load;
 use super::output::write_output;
+use super::{History, load};
 use crate::analyze::hourly;
 use crate::analyze::metrics::Dim;
 use crate::cli::HourlyArgs;
@@ -53,7 +53,7 @@ pub fn run(args: HourlyArgs) -> Result<()> {
         .as_deref()
         .map(|t| parse_hour("--to", t))
         .transpose()?;
-    let loaded = load(&args.input)?;
+    let loaded = load(&args.input, History::All)?;
     let rows = hourly(&loaded.scan.aggregates, &dims, from, to)?;
     let table = HourlyTable {
         by: &dims,

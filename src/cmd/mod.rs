@@ -53,9 +53,22 @@ pub fn parse_tz(name: &str) -> Result<Tz, Error> {
     })
 }
 
+/// How much of a store's history a command needs.
+#[derive(Debug, Clone, Copy)]
+pub enum History {
+    All,
+    /// What the review of a day needs (the 28-day trend, the 7-day baseline and the day
+    /// before); without a day, the review of the newest complete day.
+    ForReview(Option<i64>),
+}
+
+/// Days of history loaded from a store for a review: 28 for the trend, 7 for the baseline,
+/// and slack for the time zone.
+const REVIEW_HISTORY_DAYS: i64 = 37;
+
 /// Reads every input (log files, or the stores given with `--store`), prints per-file
 /// warnings on stderr, and enforces `--strict`.
-pub fn load(args: &InputArgs) -> Result<Loaded> {
+pub fn load(args: &InputArgs, history: History) -> Result<Loaded> {
     let tz = parse_tz(&args.tz)?;
     let config = ConfigFile::load(args.config.as_deref())?;
     if !args.store.is_empty() {
@@ -66,7 +79,7 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
             )
             .into());
         }
-        let scan = load_stores(&args.store)?;
+        let scan = load_stores(&args.store, history)?;
         return Ok(Loaded { scan, config, tz });
     }
     if args.paths.is_empty() {
@@ -93,11 +106,31 @@ pub fn load(args: &InputArgs) -> Result<Loaded> {
 }
 
 /// The aggregates of several stores, summed, with one file entry per content read.
-pub fn load_stores(paths: &[PathBuf]) -> Result<Scan, Error> {
+pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
+    let stores = paths
+        .iter()
+        .map(|path| Store::open_read_only(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let since_day = match history {
+        History::All => None,
+        History::ForReview(Some(day)) => Some(day),
+        History::ForReview(None) => {
+            let newest = stores
+                .iter()
+                .map(Store::newest_hour)
+                .collect::<Result<Vec<_>, _>>()?;
+            newest.into_iter().flatten().max().map(|h| h.div_euclid(24))
+        }
+    };
+    let since_hour = since_day.map(|day| (day - REVIEW_HISTORY_DAYS) * 24);
     let mut scan = Scan::default();
-    for path in paths {
-        let store = Store::open_read_only(path)?;
-        scan.aggregates.merge(&store.load_aggregates()?);
+    for store in &stores {
+        let aggregates = store.load_aggregates(since_hour)?;
+        if scan.aggregates.counts.is_empty() {
+            scan.aggregates = aggregates;
+        } else {
+            scan.aggregates.merge(&aggregates);
+        }
         for content in store.contents()? {
             scan.files.push(content.totals.to_file_stats(&content.name));
         }

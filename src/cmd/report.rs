@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
-use super::load;
 use super::output::write_output;
+use super::{History, load};
 use crate::analyze::input::InputSummary;
 use crate::analyze::report::{Report, build_report, last_complete_day};
 use crate::analyze::status::Status;
@@ -32,7 +32,7 @@ pub fn review(input: &InputArgs, day: Option<&str>) -> Result<Report> {
         })?),
         None => None,
     };
-    let loaded = load(input)?;
+    let loaded = load(input, History::ForReview(day))?;
     let aggregates = &loaded.scan.aggregates;
     let day = match day {
         Some(day) => day,

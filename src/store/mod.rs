@@ -171,39 +171,55 @@ impl Store {
         self.conn.execute_batch("COMMIT").map_err(|e| self.error(e))
     }
 
-    /// The hourly aggregates in the store.
-    pub fn load_aggregates(&self) -> Result<Aggregates, Error> {
-        self.load_aggregates_inner().map_err(|e| self.error(e))
+    /// The newest hour in the store, if any.
+    pub fn newest_hour(&self) -> Result<Option<i64>, Error> {
+        self.conn
+            .query_row("SELECT MAX(hour) FROM cells", [], |r| r.get(0))
+            .map_err(|e| self.error(e))
     }
 
-    fn load_aggregates_inner(&self) -> rusqlite::Result<Aggregates> {
+    /// The hourly aggregates in the store, from `since_hour` on (all without it).
+    pub fn load_aggregates(&self, since_hour: Option<i64>) -> Result<Aggregates, Error> {
+        self.load_aggregates_inner(since_hour.unwrap_or(i64::MIN))
+            .map_err(|e| self.error(e))
+    }
+
+    fn load_aggregates_inner(&self, since_hour: i64) -> rusqlite::Result<Aggregates> {
         let mut aggregates = Aggregates::default();
         // Store name id -> id in the aggregates' interner of its dimension.
-        let mut ids: HashMap<i64, u32> = HashMap::new();
+        let mut ids: Vec<u32> = Vec::new();
         let mut stmt = self.conn.prepare("SELECT id, dim, name FROM names")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let dim: String = row.get(1)?;
-            let name: String = row.get(2)?;
-            let interner = match dim.as_str() {
+            let interner = match row.get_ref(1)?.as_str()? {
                 "isp" => &mut aggregates.isps,
                 "source_ip" => &mut aggregates.source_ips,
                 "vmta" => &mut aggregates.vmtas,
                 "pool" => &mut aggregates.pools,
                 _ => &mut aggregates.unknown_texts,
             };
-            ids.insert(id, interner.intern(name.as_bytes()));
+            let local = interner.intern(row.get_ref(2)?.as_str()?.as_bytes());
+            let id = id as usize;
+            if ids.len() <= id {
+                ids.resize(id + 1, 0);
+            }
+            ids[id] = local;
         }
-        let id = |store_id: i64| ids.get(&store_id).copied().unwrap_or(0);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells")?;
-        let mut rows = stmt.query([])?;
+        let id = |store_id: i64| ids.get(store_id as usize).copied().unwrap_or(0);
+        let cells: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM cells WHERE hour >= ?1",
+            [since_hour],
+            |r| r.get(0),
+        )?;
+        aggregates.counts.reserve(cells as usize);
+        let mut stmt = self.conn.prepare(
+            "SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells
+             WHERE hour >= ?1",
+        )?;
+        let mut rows = stmt.query([since_hour])?;
         while let Some(row) = rows.next()? {
-            let kind: String = row.get(5)?;
-            let class: String = row.get(6)?;
-            let Some(kind) = RecordKind::from_id(&kind) else {
+            let Some(kind) = RecordKind::from_id(row.get_ref(5)?.as_str()?) else {
                 continue;
             };
             let key = AggKey {
@@ -213,15 +229,15 @@ impl Store {
                 vmta: id(row.get(3)?),
                 pool: id(row.get(4)?),
                 kind,
-                class: Class::from_id(&class),
+                class: Class::from_id(row.get_ref(6)?.as_str()?),
             };
             let count: i64 = row.get(7)?;
             *aggregates.counts.entry(key).or_insert(0) += count as u64;
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT hour, isp, text, count FROM unknown")?;
-        let mut rows = stmt.query([])?;
+            .prepare("SELECT hour, isp, text, count FROM unknown WHERE hour >= ?1")?;
+        let mut rows = stmt.query([since_hour])?;
         while let Some(row) = rows.next()? {
             let text: i64 = row.get(2)?;
             let key = UnknownKey {
