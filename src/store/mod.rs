@@ -293,7 +293,18 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT DO UPDATE SET count = count + excluded.count",
         )?;
-        for (key, count) in &aggregates.counts {
+        // In key order: the table's B-tree is then filled page by page.
+        let mut cells: Vec<(&AggKey, &u64)> = aggregates.counts.iter().collect();
+        cells.sort_unstable_by_key(|(key, _)| {
+            (
+                key.hour,
+                isps[key.isp as usize],
+                ips[key.source_ip as usize],
+                vmtas[key.vmta as usize],
+                pools[key.pool as usize],
+            )
+        });
+        for (key, count) in cells {
             add_cell.execute(params![
                 key.hour,
                 isps[key.isp as usize],
