@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::findings::{Finding, find};
-use super::frame::{cells_frame, local_day};
+use polars::prelude::{DataFrame, IntoLazy, col, lit};
+
+use super::frame::{cells_frame, cols, local_day};
 use super::input::InputSummary;
 use super::metrics::{Dim, MetricRow, Period, compute, trends};
 use super::status::{Assessment, Status, Thresholds};
@@ -107,7 +109,7 @@ pub fn build_report(
     tz: Tz,
     thresholds: &Thresholds,
 ) -> Result<Report, Error> {
-    let cells = cells_frame(aggregates, tz)?;
+    let cells = Cells::of_day(cells_frame(aggregates, tz)?, day)?;
     let isps = groups_of_day(&cells, day, &[Dim::Isp], thresholds)?;
     let source_ips = groups_of_day(&cells, day, &[Dim::Isp, Dim::SourceIp], thresholds)?;
     let pools: Vec<GroupDay> = groups_of_day(&cells, day, &[Dim::Isp, Dim::Pool], thresholds)?
@@ -143,18 +145,36 @@ fn apply_finding_statuses(report: &mut Report) {
     }
 }
 
+/// The cell frame, and its cells of the review day alone (the class breakdowns need
+/// nothing else).
+struct Cells {
+    all: DataFrame,
+    day: DataFrame,
+}
+
+impl Cells {
+    fn of_day(all: DataFrame, day: i64) -> Result<Cells, Error> {
+        let day = all
+            .clone()
+            .lazy()
+            .filter(col(cols::DAY).eq(lit(day as i32)))
+            .collect()?;
+        Ok(Cells { all, day })
+    }
+}
+
 fn groups_of_day(
-    cells: &polars::prelude::DataFrame,
+    cells: &Cells,
     day: i64,
     dims: &[Dim],
     thresholds: &Thresholds,
 ) -> Result<Vec<GroupDay>, Error> {
-    let daily = compute(cells, Period::Day, dims)?;
+    let daily = compute(&cells.all, Period::Day, dims)?;
     let trend = trends(&daily, day);
     let mut with_class = dims.to_vec();
     with_class.push(Dim::Class);
     let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
-    for row in compute(cells, Period::Day, &with_class)? {
+    for row in compute(&cells.day, Period::Day, &with_class)? {
         if row.period != day {
             continue;
         }
