@@ -7,12 +7,12 @@
 mod common;
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::run_ok;
+use common::{run_ok, sample_lines};
 use tempfile::TempDir;
 
 /// A small seeded generator, so a failing sequence can be replayed (`DEFERWATCH_SEED`).
@@ -26,30 +26,6 @@ impl Rng {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
-}
-
-/// Rows of the shipped sample's last `days` days (acct and diag files, decompressed): the
-/// header, then rows.
-fn sample_rows(days: usize) -> (String, Vec<String>) {
-    let mut names: Vec<PathBuf> = fs::read_dir("testdata/sample")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".csv.gz"))
-        .filter(|p| in_last_days(p, days))
-        .collect();
-    names.sort();
-    let mut header = String::new();
-    let mut rows = Vec::new();
-    for name in &names {
-        let mut text = String::new();
-        flate2::read::MultiGzDecoder::new(fs::File::open(name).unwrap())
-            .read_to_string(&mut text)
-            .unwrap();
-        let mut lines = text.split_inclusive('\n');
-        header = lines.next().unwrap().to_string();
-        rows.extend(lines.map(str::to_string));
-    }
-    (header, rows)
 }
 
 /// What PowerMTA and logrotate do to the log directory, one step at a time.
@@ -153,7 +129,9 @@ fn killed_ingests_never_lose_or_double_count() {
     let logs = tmp.path().join("logs");
     fs::create_dir(&logs).unwrap();
     let store = tmp.path().join("s.db");
-    let (header, rows) = sample_rows(4);
+    let lines = sample_lines(4);
+    let (header, rows) = lines.split_first().unwrap();
+    let header = header.clone();
     let total: usize = rows.iter().map(String::len).sum();
     let mut writer = LogWriter {
         dir: logs.clone(),
@@ -195,20 +173,16 @@ fn killed_ingests_never_lose_or_double_count() {
     while writer.rotated.is_some() {
         writer.rotate_step();
     }
-    run_ok(&[
-        "ingest",
-        "--quiet",
-        "--store",
-        store.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
-    run_ok(&[
-        "ingest",
-        "--quiet",
-        "--store",
-        store.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
+    for _ in 0..2 {
+        let args = [
+            "ingest",
+            "--quiet",
+            "--store",
+            store.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ];
+        run_ok(&args);
+    }
     eprintln!(
         "{kills} kill cycles, {interrupted} ingests killed while running, {} rotations",
         writer.rotations
@@ -237,12 +211,4 @@ fn assert_rows_match(logs: &Path, store: &Path) {
         total(&["--store", store.to_str().unwrap()]),
         total(&[logs.to_str().unwrap()])
     );
-}
-
-/// Whether a sample file (`acct-2026-10-31-0000.csv.gz`) is from the last `days` days up to
-/// 2026-10-31.
-fn in_last_days(path: &Path, days: usize) -> bool {
-    let name = path.file_name().unwrap().to_string_lossy();
-    let day: usize = name[13..15].parse().unwrap();
-    name[5..12] == *"2026-10" && day > 31 - days
 }

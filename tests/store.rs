@@ -5,11 +5,11 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use common::run_ok;
+use common::{run_ok, sample_lines};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use tempfile::TempDir;
@@ -33,31 +33,6 @@ fn hourly(source: &[&str]) -> String {
 
 fn ingest(store: &Path, inputs: &[&str]) -> String {
     run_ok(&[&["ingest", "--store", path(store)][..], inputs].concat())
-}
-
-/// Rows of the shipped sample's last `days` days (acct and diag files, decompressed),
-/// header first.
-fn sample_lines(days: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut names: Vec<PathBuf> = fs::read_dir("testdata/sample")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".csv.gz"))
-        .filter(|p| in_last_days(p, days))
-        .collect();
-    names.sort();
-    for name in &names {
-        let mut text = String::new();
-        let file = fs::File::open(name).unwrap();
-        std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(file), &mut text)
-            .unwrap();
-        let mut file_lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
-        if !lines.is_empty() {
-            file_lines.remove(0); // header
-        }
-        lines.extend(file_lines);
-    }
-    lines
 }
 
 fn append(file: &Path, text: &str) {
@@ -372,12 +347,4 @@ fn a_full_disk_or_read_only_directory_leaves_the_store_intact() {
     assert!(stderr.contains("store is unchanged"), "{stderr}");
     assert_eq!(hourly(&["--store", path(&store)]), before);
     disk.remount("rw");
-}
-
-/// Whether a sample file (`acct-2026-10-31-0000.csv.gz`) is from the last `days` days up to
-/// 2026-10-31.
-fn in_last_days(path: &Path, days: usize) -> bool {
-    let name = path.file_name().unwrap().to_string_lossy();
-    let day: usize = name[13..15].parse().unwrap();
-    name[5..12] == *"2026-10" && day > 31 - days
 }
