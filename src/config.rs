@@ -55,6 +55,16 @@ impl ConfigFile {
         IspResolver::new(&pairs(&self.isp.domains), &pairs(&self.isp.mx_suffixes))
     }
 
+    /// A fingerprint of what decides ISPs and classes (not thresholds), so a store can tell
+    /// when rows were ingested under other rules.
+    pub fn classification_fingerprint(&self) -> String {
+        let described = format!("{:?}{:?}", self.isp, self.rules);
+        format!(
+            "{:016x}",
+            crate::read::checkpoint::content_hash(described.as_bytes())
+        )
+    }
+
     pub fn classifier(&self) -> Result<Classifier, Error> {
         Classifier::new(&self.rules)
     }

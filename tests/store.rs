@@ -348,3 +348,30 @@ fn a_full_disk_or_read_only_directory_leaves_the_store_intact() {
     assert_eq!(hourly(&["--store", path(&store)]), before);
     disk.remount("rw");
 }
+
+#[test]
+fn changed_classification_rules_are_reported() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    ingest(&store, &["testdata/fixtures/partial.csv"]);
+    let out = run(&[
+        "ingest",
+        "--config",
+        "testdata/example-config.toml",
+        "--store",
+        path(&store),
+        "testdata/fixtures/quoted.csv",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("classification rules differ"), "{stderr}");
+    let out = run(&[
+        "ingest",
+        "--config",
+        "testdata/example-config.toml",
+        "--store",
+        path(&store),
+        "testdata/fixtures/times.csv",
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("rules differ"));
+}

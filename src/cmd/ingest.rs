@@ -43,6 +43,19 @@ pub fn run(args: IngestArgs) -> Result<()> {
     let summary = ingest(&store, &files, &options)?;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
+    let fingerprint = config.classification_fingerprint();
+    if store
+        .swap_meta("classification", &fingerprint)?
+        .is_some_and(|old| old != fingerprint)
+    {
+        writeln!(
+            err,
+            "warning: the ISP mappings or classification rules differ from those of the last \
+             ingest into {}: hours ingested before keep their old ISPs and classes. To apply \
+             the new rules to all hours, delete the store and ingest the logs again",
+            args.store.display()
+        )?;
+    }
     for line in input::warnings(&summary.reads) {
         writeln!(err, "warning: {line}")?;
     }

@@ -166,6 +166,22 @@ impl Store {
         }
     }
 
+    /// Records `value` under `key` in the store's metadata; returns the previous value.
+    pub fn swap_meta(&self, key: &str, value: &str) -> Result<Option<String>, Error> {
+        let swap = || -> rusqlite::Result<Option<String>> {
+            let old = self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?;
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                [key, value],
+            )?;
+            Ok(old)
+        };
+        swap().map_err(|e| self.error(e))
+    }
+
     /// Makes every change of this ingest durable, at once.
     pub fn commit(self) -> Result<(), Error> {
         self.conn.execute_batch("COMMIT").map_err(|e| self.error(e))
