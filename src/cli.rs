@@ -25,10 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// The daily ISP review: rates against yesterday and the 7-day average, trend, findings.
     #[command(
-        after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json"
+        after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json\n  deferwatch report --store mta1.db --store mta2.db --quiet\n  deferwatch report --store pmta.db --format prometheus --output /var/lib/node_exporter/textfile/deferwatch.prom"
     )]
     Report(ReportArgs),
-    /// One row per hour and group, in CSV (default), JSON or a table.
+    /// One row per hour and group, in CSV (default), JSON, a table or Prometheus text.
     #[command(
         after_help = "Examples:\n  deferwatch hourly /var/log/pmta > hourly.csv\n  deferwatch hourly --by isp,class --from 2026-10-14 --to 2026-10-15 /var/log/pmta\n  zcat acct-2026-10-14-0000.csv.gz | deferwatch hourly --by source_ip -"
     )]
