@@ -33,6 +33,11 @@ pub enum Command {
         after_help = "Examples:\n  deferwatch hourly /var/log/pmta > hourly.csv\n  deferwatch hourly --by isp,class --from 2026-10-14 --to 2026-10-15 /var/log/pmta\n  zcat acct-2026-10-14-0000.csv.gz | deferwatch hourly --by source_ip -"
     )]
     Hourly(HourlyArgs),
+    /// Charts for incident tickets: hourly deferral rate, deferrals by class, or a per-IP heat map (PNG or SVG).
+    #[command(
+        after_help = "Examples:\n  deferwatch chart --isp gmail -o gmail.png /var/log/pmta\n  deferwatch chart --store pmta.db --isp gmail --source-ip 203.0.113.14 --from 2026-10-25 -o ip.svg\n  deferwatch chart --store pmta.db --isp microsoft --kind classes -o ms-classes.png\n  deferwatch chart --store pmta.db --isp gmail --kind ips -o gmail-ips.png\n\nThe window defaults to the 7 days up to the newest hour in the data. Times are UTC.\nIn `rate` charts, hours shaded red have status alert: judged like a day with 24 times\nthe hour's volume against the 168 hours before, and more than three standard deviations\nabove what that baseline rate gives for the hour's attempts."
+    )]
+    Chart(ChartArgs),
     /// Reads only new log bytes into the store (for cron); rotated and compressed files are recognised.
     #[command(
         after_help = "Examples:\n  deferwatch ingest /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db --keep-days 120 /var/log/pmta /var/log/pmta/archive\n  deferwatch report --store /var/lib/deferwatch/pmta.db\n\nFiles whose content was read before (grown, renamed, or compressed to .gz/.zst) are read\nfrom where the last run stopped; a partial last row waits for the next run. An ingest\nchanges the store in one transaction: if it is killed, the store is as the last complete\nrun left it. A second ingest on the same store waits 5 s, then exits with status 1."
@@ -143,6 +148,49 @@ pub struct CheckArgs {
     /// UNKNOWN when the newest row is older than this many hours (a stalled ingest).
     #[arg(long, value_name = "HOURS")]
     pub max_age: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartKind {
+    /// Hourly deferral rate with its 7-day and previous-day baselines, and attempts.
+    Rate,
+    /// Deferrals per hour, stacked by reply class.
+    Classes,
+    /// Deferral rate per source IP and hour (a heat map).
+    Ips,
+}
+
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The ISP to chart (gmail, microsoft, yahoo, ...).
+    #[arg(long, value_name = "ID")]
+    pub isp: String,
+    #[arg(long, value_name = "IP")]
+    pub source_ip: Option<String>,
+    #[arg(long, value_name = "POOL")]
+    pub pool: Option<String>,
+    #[arg(long, value_name = "VMTA")]
+    pub vmta: Option<String>,
+    /// Only this reply class (rdns_missing, rate_limited, ...).
+    #[arg(long, value_name = "CLASS")]
+    pub class: Option<String>,
+    /// First hour (RFC 3339 time or YYYY-MM-DD, UTC); default: 7 days before --to.
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// End of the window (exclusive); default: after the newest hour in the data.
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    #[arg(long, value_enum, default_value = "rate")]
+    pub kind: ChartKind,
+    /// The chart file; PNG or SVG by its extension.
+    #[arg(long, short = 'o', value_name = "FILE.png|FILE.svg")]
+    pub output: PathBuf,
+    #[arg(long, default_value_t = 1200)]
+    pub width: u32,
+    #[arg(long, default_value_t = 600)]
+    pub height: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -51,6 +51,8 @@ pub enum Error {
         "store {0} does not exist; build it first with `deferwatch ingest --store {0} /var/log/pmta`"
     )]
     StoreMissing(String),
+    #[error("drawing the chart failed: {0}")]
+    Chart(String),
     #[error("analytics failed: {0}")]
     Analytics(String),
 }

@@ -6,6 +6,7 @@ pub mod frame;
 pub mod input;
 pub mod metrics;
 pub mod report;
+pub mod series;
 pub mod status;
 
 use chrono_tz::Tz;

@@ -41,7 +41,21 @@ pub struct GroupDay {
     pub classes: BTreeMap<String, u64>,
     #[serde(skip)]
     pub assessment: Option<Assessment>,
+    /// The daily rates of the 28 days up to the review day, oldest first (for sparklines).
+    #[serde(skip)]
+    pub history: Vec<DayRate>,
 }
+
+/// One day of a group's deferral rate and its seven-day baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayRate {
+    pub day: i64,
+    pub rate: Option<f64>,
+    pub rolling_7d: Option<f64>,
+}
+
+/// Days of history kept for sparklines.
+pub const HISTORY_DAYS: i64 = 28;
 
 impl GroupDay {
     /// Classes by count, largest first.
@@ -171,6 +185,17 @@ fn groups_of_day(
 ) -> Result<Vec<GroupDay>, Error> {
     let daily = compute(&cells.all, Period::Day, dims)?;
     let trend = trends(&daily, day);
+    let mut history: HashMap<Vec<String>, Vec<DayRate>> = HashMap::new();
+    for row in daily
+        .iter()
+        .filter(|r| r.period > day - HISTORY_DAYS && r.period <= day)
+    {
+        history.entry(row.keys.clone()).or_default().push(DayRate {
+            day: row.period,
+            rate: row.deferral_rate(),
+            rolling_7d: row.rolling_deferral_rate(),
+        });
+    }
     let mut with_class = dims.to_vec();
     with_class.push(Dim::Class);
     let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
@@ -189,13 +214,15 @@ fn groups_of_day(
         .iter()
         .filter(|row| row.period == day)
         .map(|row| {
-            group_day(
+            let mut group = group_day(
                 row,
                 dims,
                 trend.get(&row.keys).copied(),
                 &mut classes,
                 thresholds,
-            )
+            );
+            group.history = history.remove(&row.keys).unwrap_or_default();
+            group
         })
         .collect();
     out.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
@@ -237,6 +264,7 @@ fn group_day(
         status: assessment.status,
         classes: classes.remove(&row.keys).unwrap_or_default(),
         assessment: Some(assessment),
+        history: Vec::new(),
     }
 }
 

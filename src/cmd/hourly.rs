@@ -29,7 +29,7 @@ pub fn parse_dims(text: &str) -> Result<Vec<Dim>, Error> {
 }
 
 /// Parses `--from`/`--to` (RFC 3339 or a UTC date) into an epoch hour (rounded down).
-fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
+pub fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
         return Ok(t.timestamp().div_euclid(3600));
     }

@@ -1,5 +1,6 @@
 //! One small module per subcommand: glue between arguments, library and output.
 
+mod chart;
 mod check;
 mod classify;
 mod export;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     let done = match cli.command {
         Command::Report(args) => report::run(args),
         Command::Hourly(args) => hourly::run(args),
+        Command::Chart(args) => chart::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Check(args) => return Ok(check::run(args)),
         Command::Export(args) => export::run(args),

@@ -1,6 +1,7 @@
 //! Output formats: one renderer per format behind one trait.
 
 mod csv;
+mod html;
 mod json;
 mod markdown;
 mod prometheus;
@@ -29,6 +30,8 @@ pub enum Format {
     Csv,
     /// Prometheus text format, for node_exporter's textfile collector.
     Prometheus,
+    /// One self-contained HTML page (inline CSS and SVG).
+    Html,
 }
 
 pub trait Renderer {
@@ -44,6 +47,7 @@ pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
         Format::Json => Box::new(json::Json),
         Format::Csv => Box::new(csv::Csv),
         Format::Prometheus => Box::new(prometheus::Prometheus),
+        Format::Html => Box::new(html::Html),
     }
 }
 
