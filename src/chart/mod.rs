@@ -317,7 +317,10 @@ fn draw_ips<DB: DrawingBackend>(
         .filter_map(|h| h.rate)
         .fold(0.10f64, f64::max);
     let label = time_label(chart);
-    let (width, _) = area.dim_in_pixel();
+    let (width, height) = area.dim_in_pixel();
+    // Row labels shrink with the rows, so 50 IPs stay legible.
+    let row_pixels = (f64::from(height) - 60.0) / names.len() as f64;
+    let ip_font = (row_pixels * 0.85).clamp(7.0, 14.0);
     let (plot_area, legend_area) = area.split_horizontally(width - 110);
     let mut plot = ChartBuilder::on(&plot_area)
         .margin(12)
@@ -341,6 +344,7 @@ fn draw_ips<DB: DrawingBackend>(
         })
         .x_desc("hour (UTC)")
         .label_style((FONT, 14))
+        .y_label_style((FONT, ip_font))
         .draw()?;
     for (row, hours) in ips.values().enumerate() {
         let row = row as i32;

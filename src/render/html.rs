@@ -48,7 +48,7 @@ tr.watch td { background: #fff8e1; } tr.alert td { background: #ffebee; }
 .reply { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12px; word-break: break-all; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: baseline; }
 .legend span { margin-right: 14px; white-space: nowrap; }
-svg.spark { display: block; }
+svg.spark { display: block; } .nowrap { white-space: nowrap; }
 @media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; }
   tr, .finding { break-inside: avoid; } }
 ";
@@ -104,7 +104,11 @@ fn classes_cell(g: &GroupDay) -> String {
                     hex(class_color(class))
                 )
             });
-            format!("{swatch}{} {}", escape(c), thousands(*n))
+            format!(
+                "<span class=\"nowrap\">{swatch}{} {}</span>",
+                escape(c),
+                thousands(*n)
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
