@@ -78,18 +78,6 @@ pub fn draw_file(chart: &Chart, path: &Path, size: (u32, u32)) -> Result<(), Err
     result.map_err(|e| Error::Chart(format!("{}: {e}", path.display())))
 }
 
-/// Draws `chart` as an SVG document in a string (for inline use in HTML).
-pub fn draw_svg(chart: &Chart, size: (u32, u32)) -> Result<String, Error> {
-    register_fonts();
-    let mut svg = String::new();
-    draw(
-        chart,
-        &SVGBackend::with_string(&mut svg, size).into_drawing_area(),
-    )
-    .map_err(|e| Error::Chart(e.to_string()))?;
-    Ok(svg)
-}
-
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::hourly::parse_hour;
+use super::hourly::parse_window;
 use super::{History, load};
 use crate::analyze::series::{Scope, class_series, ip_series, rate_series};
 use crate::chart::{Chart, ChartData, draw_file};
@@ -31,16 +31,7 @@ pub fn run(args: ChartArgs) -> Result<()> {
     if args.width < 200 || args.height < 150 {
         return Err(Error::Usage("--width and --height must be at least 200 x 150".into()).into());
     }
-    let from = args
-        .from
-        .as_deref()
-        .map(|t| parse_hour("--from", t))
-        .transpose()?;
-    let to = args
-        .to
-        .as_deref()
-        .map(|t| parse_hour("--to", t))
-        .transpose()?;
+    let (from, to) = parse_window(args.from.as_deref(), args.to.as_deref())?;
     let loaded = load(&args.input, History::All)?;
     let aggregates = &loaded.scan.aggregates;
     let newest = aggregates.counts.keys().map(|k| i64::from(k.hour)).max();

@@ -29,7 +29,7 @@ pub fn parse_dims(text: &str) -> Result<Vec<Dim>, Error> {
 }
 
 /// Parses `--from`/`--to` (RFC 3339 or a UTC date) into an epoch hour (rounded down).
-pub fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
+fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
         return Ok(t.timestamp().div_euclid(3600));
     }
@@ -41,18 +41,19 @@ pub fn parse_hour(flag: &str, text: &str) -> Result<i64, Error> {
     )))
 }
 
+/// Parses `--from` and `--to` into epoch hours.
+pub fn parse_window(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>), Error> {
+    let from = from.map(|t| parse_hour("--from", t)).transpose()?;
+    let to = to.map(|t| parse_hour("--to", t)).transpose()?;
+    Ok((from, to))
+}
+
 pub fn run(args: HourlyArgs) -> Result<()> {
     let dims = parse_dims(&args.by)?;
-    let from = args
-        .from
-        .as_deref()
-        .map(|t| parse_hour("--from", t))
-        .transpose()?;
-    let to = args
-        .to
-        .as_deref()
-        .map(|t| parse_hour("--to", t))
-        .transpose()?;
+    let (from, to) = parse_window(args.from.as_deref(), args.to.as_deref())?;
     let loaded = load(&args.input, History::All)?;
     let rows = hourly(&loaded.scan.aggregates, &dims, from, to)?;
     let table = HourlyTable {
