@@ -59,6 +59,15 @@ fn rate_png_has_the_requested_size_and_every_series() {
         rate > 200 && rolling > 200 && attempts > 2000,
         "{rate} {rolling} {attempts}"
     );
+    // Rates in the upper panel, attempts in the lower one.
+    let rows_of = |color: [u8; 3]| -> Vec<u32> {
+        (0..pixels.len())
+            .filter(|i| pixels[*i] == color)
+            .map(|i| i as u32 / w)
+            .collect()
+    };
+    assert!(rows_of([21, 101, 192]).iter().all(|y| *y < h * 70 / 100));
+    assert!(rows_of([144, 164, 174]).iter().all(|y| *y > h * 65 / 100));
     // The spike hours (13-16 UTC on the last day) are shaded as alerts: the shade is a
     // pale red, found only in the upper panel.
     let alert_shade = pixels
