@@ -32,7 +32,11 @@ pub fn run(args: ChartArgs) -> Result<()> {
         return Err(Error::Usage("--width and --height must be at least 200 x 150".into()).into());
     }
     let (from, to) = parse_window(args.from.as_deref(), args.to.as_deref())?;
-    let loaded = load(&args.input, History::All)?;
+    let history = History::ForHours {
+        from: from.or(to.map(|to| to - DEFAULT_HOURS)),
+        span: DEFAULT_HOURS,
+    };
+    let loaded = load(&args.input, history)?;
     let aggregates = &loaded.scan.aggregates;
     let newest = aggregates.counts.keys().map(|k| i64::from(k.hour)).max();
     let to = to.or(newest.map(|h| h + 1)).unwrap_or(0);

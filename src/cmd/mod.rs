@@ -62,7 +62,17 @@ pub enum History {
     /// What the review of a day needs (the 28-day trend, the 7-day baseline and the day
     /// before); without a day, the review of the newest complete day.
     ForReview(Option<i64>),
+    /// Hours from `from` (epoch hour; without it, `span` hours before the newest hour),
+    /// with the hours before it that the hourly baselines need.
+    ForHours {
+        from: Option<i64>,
+        span: i64,
+    },
 }
+
+/// Hours before a window that its hourly baselines need: 168 for the rolling week, and a
+/// day of slack.
+const BASELINE_HOURS: i64 = 8 * 24;
 
 /// Days of history loaded from a store for a review: 28 for the trend, 7 for the baseline,
 /// and slack for the time zone.
@@ -113,18 +123,30 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
         .iter()
         .map(|path| Store::open_read_only(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let since_day = match history {
+    let newest = || -> Result<Option<i64>, Error> {
+        let newest = stores
+            .iter()
+            .map(Store::newest_hour)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(newest.into_iter().flatten().max())
+    };
+    let since_hour = match history {
         History::All => None,
-        History::ForReview(Some(day)) => Some(day),
-        History::ForReview(None) => {
-            let newest = stores
-                .iter()
-                .map(Store::newest_hour)
-                .collect::<Result<Vec<_>, _>>()?;
-            newest.into_iter().flatten().max().map(|h| h.div_euclid(24))
+        History::ForReview(day) => {
+            let day = match day {
+                Some(day) => Some(day),
+                None => newest()?.map(|h| h.div_euclid(24)),
+            };
+            day.map(|day| (day - REVIEW_HISTORY_DAYS) * 24)
+        }
+        History::ForHours { from, span } => {
+            let from = match from {
+                Some(from) => Some(from),
+                None => newest()?.map(|h| h + 1 - span),
+            };
+            from.map(|from| from - BASELINE_HOURS)
         }
     };
-    let since_hour = since_day.map(|day| (day - REVIEW_HISTORY_DAYS) * 24);
     let mut scan = Scan::default();
     for store in &stores {
         let aggregates = store.load_aggregates(since_hour)?;
