@@ -64,6 +64,22 @@ fn a_store_gives_the_same_report_as_the_logs() {
         hourly(&["--store", path(&store)]),
         hourly(&["testdata/sample"])
     );
+    // From a store, a window is loaded with the hours its baselines need, no more.
+    let window = ["--from", "2026-10-20", "--by", "isp,source_ip"];
+    assert_eq!(
+        run_ok(&[&["hourly", "--store", path(&store)][..], &window].concat()),
+        run_ok(&[&["hourly", "testdata/sample"][..], &window].concat())
+    );
+    let chart_from = |source: &[&str], name: &str| {
+        let file = dir.path().join(name);
+        let args = ["chart", "--isp", "gmail", "-o", path(&file)];
+        run_ok(&[&args[..], source].concat());
+        fs::read(file).unwrap()
+    };
+    assert_eq!(
+        chart_from(&["--store", path(&store)], "store.png"),
+        chart_from(&["testdata/sample"], "logs.png")
+    );
     let from_logs = run_ok(&["report", "--format", "json", "testdata/sample"]);
     let from_store = run_ok(&["report", "--format", "json", "--store", path(&store)]);
     assert_eq!(from_store, from_logs);
