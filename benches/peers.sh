@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Side by side with the peers of ../shared/bench (wc, DuckDB, polars): generates 30-day
+# logs (3.2 GB by default), runs the peers and `deferwatch report` with the shared
+# run_baselines.sh, checks that deferwatch's d/t/b totals per source IP equal DuckDB's,
+# and appends the table with the speed ratio to benches/results/YYYY-MM-DD.md.
+# Needs `pip install duckdb==2.0.0 polars==2.1.0`.
+#   ROWS_PER_DAY=270000 RUNS=3 DATA=/tmp/deferwatch-peers benches/peers.sh [wc duckdb polars rust]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS_PER_DAY=${ROWS_PER_DAY:-270000}
+RUNS=${RUNS:-3}
+DATA=${DATA:-/tmp/deferwatch-peers}
+OUT=${OUT:-$DATA-results}
+SHARED=${SHARED:-../shared/bench}
+cargo build --release --quiet
+BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+if [ ! -f "$DATA/truth.json" ]; then
+  "$BIN" generate --out "$DATA" --days 30 --rows-per-day "$ROWS_PER_DAY" --rotate-rows 500000
+fi
+BENCHES=("$@")
+[ ${#BENCHES[@]} -gt 0 ] || BENCHES=(wc duckdb polars rust)
+DATA="$DATA" PATTERN='*.csv' RUNS="$RUNS" OUT="$OUT" \
+  RUST_CMD="$BIN report --format json {data} > {out}" \
+  "$SHARED/run_baselines.sh" "${BENCHES[@]}"
+
+# The peers bucket hours by the logs' local time and group ISPs their own way, so the
+# check compares what both define alike: d, t and b per source IP over all the data.
+"$BIN" hourly --by source_ip "$DATA" > "$OUT/deferwatch-hourly.csv"
+CHECK=$(python3 - "$OUT/duckdb.csv" "$OUT/deferwatch-hourly.csv" <<'PY'
+import csv, sys
+from collections import Counter
+peers, ours = Counter(), Counter()
+for r in csv.DictReader(open(sys.argv[1])):
+    for k in "dtb":
+        peers[(r["src_ip"], k)] += int(r[k])
+for r in csv.DictReader(open(sys.argv[2])):
+    for k, col in (("d", "delivered"), ("t", "deferred"), ("b", "bounced")):
+        ours[(r["source_ip"], k)] += int(r[col])
+diff = {k: (peers[k], ours[k]) for k in peers.keys() | ours.keys() if peers[k] != ours[k]}
+ips = len({ip for ip, _ in peers})
+if diff:
+    print(f"MISMATCH in {len(diff)} counts, e.g. {sorted(diff.items())[:3]}")
+    sys.exit(1)
+print(f"d/t/b per source IP equal to DuckDB's for {ips} IPs ({sum(peers.values()):,} rows)")
+PY
+)
+echo "$CHECK"
+RATIO=$(awk -F'\t' '$1=="duckdb"{d=$2} $1=="rust"{r=$2} END{if (d && r) printf "%.2f", d/r}' "$OUT/summary.tsv")
+mkdir -p benches/results
+F=benches/results/$(date +%F).md
+{
+  printf '\n## Side by side with the peers (`benches/peers.sh`, %s cores)\n\n' "$(nproc)"
+  grep '^data:' "$OUT/env.txt"
+  echo
+  cat "$OUT/summary.md"
+  echo
+  echo "Count check: $CHECK. deferwatch report is ${RATIO}x DuckDB's speed (wall time ratio)."
+} >> "$F"
+echo "deferwatch report is ${RATIO}x DuckDB's speed"
