@@ -106,6 +106,17 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Dra
     root.present()
 }
 
+/// A legend entry drawn as a short line.
+fn legend_line(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(width))
+}
+
+/// A legend entry drawn as a filled square.
+fn legend_swatch(color: impl Color) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    let style = color.filled();
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], style)
+}
+
 fn time(hour: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(hour * 3600, 0)
         .single()
@@ -163,12 +174,7 @@ fn draw_rate<DB: DrawingBackend>(
             )
         }))?
         .label("alert hour")
-        .legend(|(x, y)| {
-            Rectangle::new(
-                [(x, y - 6), (x + 18, y + 6)],
-                colors::ALERT.mix(0.3).filled(),
-            )
-        });
+        .legend(legend_swatch(colors::ALERT.mix(0.3)));
     let line = |value: fn(&RatePoint) -> Option<f64>| {
         points
             .iter()
@@ -183,25 +189,21 @@ fn draw_rate<DB: DrawingBackend>(
             colors::PREV_DAY.stroke_width(2),
         ))?
         .label("same hour, previous day")
-        .legend(|(x, y)| {
-            PathElement::new(vec![(x, y), (x + 18, y)], colors::PREV_DAY.stroke_width(2))
-        });
+        .legend(legend_line(colors::PREV_DAY, 2));
     rates
         .draw_series(LineSeries::new(
             line(|p| p.rolling_7d),
             colors::ROLLING.stroke_width(3),
         ))?
         .label("7-day rolling rate")
-        .legend(|(x, y)| {
-            PathElement::new(vec![(x, y), (x + 18, y)], colors::ROLLING.stroke_width(3))
-        });
+        .legend(legend_line(colors::ROLLING, 3));
     rates
         .draw_series(LineSeries::new(
             line(|p| p.rate),
             colors::RATE.stroke_width(2),
         ))?
         .label("hourly deferral rate")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colors::RATE.stroke_width(2)));
+        .legend(legend_line(colors::RATE, 2));
     rates
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -275,7 +277,7 @@ fn draw_classes<DB: DrawingBackend>(
         });
         plot.draw_series(bars)?
             .label(class.id())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+            .legend(legend_swatch(color));
     }
     plot.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
