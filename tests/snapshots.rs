@@ -1,20 +1,8 @@
 //! Snapshot tests of every output format on the shipped sample.
 
-use assert_cmd::Command;
+mod common;
 
-fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("deferwatch")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::run_ok as run;
 
 /// Absolute paths differ between machines.
 fn portable(text: String) -> String {

@@ -31,6 +31,11 @@ fn hourly(source: &[&str]) -> String {
     run_ok(&[&["hourly", "--by", "isp,source_ip,class"][..], source].concat())
 }
 
+/// The same counts, read from a store.
+fn from_store(store: &Path) -> String {
+    hourly(&["--store", path(store)])
+}
+
 fn ingest(store: &Path, inputs: &[&str]) -> String {
     run_ok(&[&["ingest", "--store", path(store)][..], inputs].concat())
 }
@@ -60,10 +65,7 @@ fn a_store_gives_the_same_report_as_the_logs() {
         said.contains("read 105 file(s) (105 new, 0 continued)"),
         "{said}"
     );
-    assert_eq!(
-        hourly(&["--store", path(&store)]),
-        hourly(&["testdata/sample"])
-    );
+    assert_eq!(from_store(&store), hourly(&["testdata/sample"]));
     // From a store, a window is loaded with the hours its baselines need, no more.
     let window = ["--from", "2026-10-20", "--by", "isp,source_ip"];
     assert_eq!(
@@ -80,9 +82,9 @@ fn a_store_gives_the_same_report_as_the_logs() {
         chart_from(&["--store", path(&store)], "store.png"),
         chart_from(&["testdata/sample"], "logs.png")
     );
-    let from_logs = run_ok(&["report", "--format", "json", "testdata/sample"]);
-    let from_store = run_ok(&["report", "--format", "json", "--store", path(&store)]);
-    assert_eq!(from_store, from_logs);
+    let review_from_logs = run_ok(&["report", "--format", "json", "testdata/sample"]);
+    let review_from_store = run_ok(&["report", "--format", "json", "--store", path(&store)]);
+    assert_eq!(review_from_store, review_from_logs);
 
     // The next night nothing is new: no file is even opened.
     let said = ingest(&store, &["testdata/sample"]);
@@ -90,10 +92,7 @@ fn a_store_gives_the_same_report_as_the_logs() {
         said.contains("read 0 file(s) (0 new, 0 continued), 105 unchanged; 0 new bytes, 0 rows"),
         "{said}"
     );
-    assert_eq!(
-        hourly(&["--store", path(&store)]),
-        hourly(&["testdata/sample"])
-    );
+    assert_eq!(from_store(&store), hourly(&["testdata/sample"]));
 }
 
 #[test]
@@ -135,7 +134,7 @@ fn a_growing_file_is_read_from_its_last_complete_row() {
         written = cut;
         ingest(&store, &[path(&logs)]);
     }
-    assert_eq!(hourly(&["--store", path(&store)]), hourly(&[path(&logs)]));
+    assert_eq!(from_store(&store), hourly(&[path(&logs)]));
     let said = ingest(&store, &[path(&logs)]);
     assert!(said.contains("1 unchanged; 0 new bytes"), "{said}");
 }
@@ -170,7 +169,7 @@ fn rotated_and_compressed_files_are_not_counted_twice() {
     append(&live, &(header.clone() + &rows[2 * quarter..].concat()));
     ingest(&store, &[path(&logs)]);
     fs::remove_file(logs.join("copy-of-acct.csv.2")).unwrap();
-    assert_eq!(hourly(&["--store", path(&store)]), hourly(&[path(&logs)]));
+    assert_eq!(from_store(&store), hourly(&[path(&logs)]));
 }
 
 #[test]
@@ -183,7 +182,7 @@ fn a_file_rewritten_in_place_is_reported_and_not_recounted() {
     let live = logs.join("acct.csv");
     append(&live, &lines.concat());
     ingest(&store, &[path(&logs)]);
-    let before = hourly(&["--store", path(&store)]);
+    let before = from_store(&store);
     // Truncated to its first rows (same start, shorter than what was read).
     fs::write(&live, lines[..lines.len() / 2].concat()).unwrap();
     let out = run(&["ingest", "--store", path(&store), path(&logs)]);
@@ -193,7 +192,7 @@ fn a_file_rewritten_in_place_is_reported_and_not_recounted() {
         stderr.contains("not read: it is now shorter than"),
         "{stderr}"
     );
-    assert_eq!(hourly(&["--store", path(&store)]), before);
+    assert_eq!(from_store(&store), before);
     // Truncated to nothing and written anew (copytruncate): new content, read from the start.
     fs::write(&live, lines[0].clone() + &lines[lines.len() - 5..].concat()).unwrap();
     let said = ingest(&store, &[path(&logs)]);
@@ -236,7 +235,7 @@ fn strict_ingest_of_malformed_rows_leaves_the_store_unchanged() {
     let dir = TempDir::new().unwrap();
     let store = dir.path().join("s.db");
     ingest(&store, &["testdata/fixtures/partial.csv"]);
-    let before = hourly(&["--store", path(&store)]);
+    let before = from_store(&store);
     let out = run(&[
         "ingest",
         "--strict",
@@ -245,7 +244,7 @@ fn strict_ingest_of_malformed_rows_leaves_the_store_unchanged() {
         "testdata/fixtures/bad-rows.csv",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(hourly(&["--store", path(&store)]), before);
+    assert_eq!(from_store(&store), before);
 }
 
 #[test]
@@ -283,7 +282,7 @@ fn old_days_are_pruned_and_the_pruning_is_reported() {
     ]);
     assert!(said.contains("pruned"), "{said}");
     assert!(said.contains("before 2026-10-25"), "{said}");
-    let csv = hourly(&["--store", path(&store)]);
+    let csv = from_store(&store);
     let first_hour = csv.lines().nth(1).unwrap();
     assert!(
         first_hour.starts_with("2026-10-25T00:00:00Z"),
@@ -343,13 +342,13 @@ fn a_full_disk_or_read_only_directory_leaves_the_store_intact() {
     };
     let store = disk.dir.path().join("s.db");
     ingest(&store, &["testdata/fixtures/partial.csv"]);
-    let before = hourly(&["--store", path(&store)]);
+    let before = from_store(&store);
 
     let out = run(&["ingest", "--store", path(&store), "testdata/sample"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the disk is full"), "{stderr}");
-    assert_eq!(hourly(&["--store", path(&store)]), before);
+    assert_eq!(from_store(&store), before);
 
     disk.remount("ro");
     let out = run(&[
@@ -361,7 +360,7 @@ fn a_full_disk_or_read_only_directory_leaves_the_store_intact() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("store is unchanged"), "{stderr}");
-    assert_eq!(hourly(&["--store", path(&store)]), before);
+    assert_eq!(from_store(&store), before);
     disk.remount("rw");
 }
 

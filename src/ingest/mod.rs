@@ -8,7 +8,7 @@
 
 pub mod identity;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::aggregate::Aggregates;
@@ -69,6 +69,12 @@ pub fn ingest(
     let run = store.next_run()?;
     let mut index = ContentIndex::new(store.contents()?);
     let states = store.file_states()?;
+    let by_id: HashMap<i64, usize> = index
+        .contents
+        .iter()
+        .enumerate()
+        .map(|(at, content)| (content.id, at))
+        .collect();
     let mut summary = IngestSummary::default();
     let mut pending = Vec::new();
     for path in files {
@@ -81,14 +87,13 @@ pub fn ingest(
             }
         };
         let state = FileState::of(&meta);
-        let known = states.get(&key).and_then(|(recorded, id)| {
-            (*recorded == state)
-                .then(|| index.contents.iter().position(|c| c.id == *id))
-                .flatten()
-        });
+        let known = states
+            .get(&key)
+            .filter(|(recorded, _)| *recorded == state)
+            .and_then(|(_, id)| by_id.get(id).copied());
         if let Some(at) = known {
             index.contents[at].last_run = run;
-            store.save_content(&mut index.contents[at])?;
+            store.mark_seen(index.contents[at].id, run)?;
             summary.totals.files_unchanged += 1;
             continue;
         }

@@ -424,6 +424,17 @@ impl Store {
         result.map_err(|e| self.error(e))
     }
 
+    /// Records that run `run` saw a content unchanged (so pruning keeps it).
+    pub fn mark_seen(&self, content: i64, run: i64) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE streams SET last_run = ?1 WHERE id = ?2",
+                params![run, content],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
     /// The state of every path when it was last read to its end, with its content id.
     pub fn file_states(&self) -> Result<HashMap<String, (FileState, i64)>, Error> {
         let read = || -> rusqlite::Result<HashMap<String, (FileState, i64)>> {
