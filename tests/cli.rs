@@ -172,6 +172,7 @@ fn time_t_and_offsets_normalize_to_utc_hours() {
     );
 }
 
+/// Line numbers are the file's own (the fixture has CRLF line ends).
 #[test]
 fn malformed_rows_are_counted_reported_and_fail_under_strict() {
     let out = deferwatch()
@@ -181,15 +182,15 @@ fn malformed_rows_are_counted_reported_and_fail_under_strict() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("bad-rows.csv:2: skipped row: wrong number of fields"),
+        stderr.contains("bad-rows.csv:3: skipped row: wrong number of fields"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("bad-rows.csv:3: skipped row: time field"),
+        stderr.contains("bad-rows.csv:4: skipped row: time field"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("bad-rows.csv:4: skipped row: unknown record type"),
+        stderr.contains("bad-rows.csv:5: skipped row: unknown record type"),
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2026-10-01T10:00:00Z,gmail,2,2,0,0,0"));

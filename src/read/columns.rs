@@ -1,7 +1,5 @@
 //! Header mapping: column indexes by name, resolved once per header line.
 
-use csv::ByteRecord;
-
 /// Where a row's time comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeColumn {
@@ -33,13 +31,20 @@ pub struct Columns {
     pub queue: Option<usize>,
 }
 
-/// True when a row is a header line (its first field is `type`).
-pub fn is_header(record: &ByteRecord) -> bool {
-    record.get(0).is_some_and(|f| f.trim_ascii() == b"type")
+/// The header line PowerMTA writes by default (v4.5+), for input that starts without one.
+pub const DEFAULT_HEADER: &str = "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,\
+     dsnDiag,dsnMta,bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,\
+     dlvEsmtpAvailable,dlvSize,vmta,jobId,envId,queue,vmtaPool";
+
+/// True when a row whose first field is `first` is a header line.
+pub fn is_header(first: &[u8]) -> bool {
+    first.trim_ascii() == b"type"
 }
 
 impl Columns {
-    pub fn from_header(header: &ByteRecord) -> Self {
+    /// Columns of a header row, given its field names.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let header: Vec<&[u8]> = names.into_iter().collect();
         let find = |name: &str| {
             header
                 .iter()
@@ -77,17 +82,6 @@ impl Columns {
 
     /// Columns of a header line kept by [`Columns::header`] (names never contain commas).
     pub fn from_header_line(line: &str) -> Self {
-        Columns::from_header(&ByteRecord::from(line.split(',').collect::<Vec<_>>()))
-    }
-
-    /// The header PowerMTA writes by default (v4.5+), for input that starts without one.
-    pub fn default_header() -> ByteRecord {
-        ByteRecord::from(
-            "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,\
-             bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,dlvEsmtpAvailable,\
-             dlvSize,vmta,jobId,envId,queue,vmtaPool"
-                .split(',')
-                .collect::<Vec<_>>(),
-        )
+        Columns::from_names(line.split(',').map(str::as_bytes))
     }
 }

@@ -1,28 +1,62 @@
-//! Reading acct files: inputs, decompression, header mapping and time parsing -> records.
+//! Reading acct files: inputs, decompression, row splitting, header mapping and time
+//! parsing -> records.
 
 pub mod checkpoint;
 pub mod columns;
+mod fast;
 pub mod inputs;
 pub mod open;
+mod plain;
 pub mod record;
+pub mod row;
 pub mod stats;
 pub mod time;
 
-use std::io::Read;
-
-use csv::ByteRecord;
+use std::io::{self, Read};
 
 use checkpoint::{Checkpoint, TAIL_LEN, content_hash};
-use columns::{Columns, TimeColumn, is_header};
-use open::TailReader;
+use columns::{Columns, DEFAULT_HEADER, TimeColumn, is_header};
 use record::{AcctRecord, RecordKind, RecordSink};
+use row::{Row, RowBuf, Split};
 use stats::{FileStats, MalformedReason};
+
+/// How rows are split into fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Splitter {
+    /// 64 bytes at a time with bit masks; what every command uses.
+    Fast,
+    /// One byte at a time; the reference the fast splitter is tested against.
+    Plain,
+}
+
+impl Splitter {
+    pub fn split(self, data: &[u8], eof: bool, row: &mut RowBuf) -> Split {
+        match self {
+            Splitter::Fast => fast::split_fast(data, eof, row),
+            Splitter::Plain => plain::split_plain(data, eof, row),
+        }
+    }
+}
+
+/// Bytes read from the stream at a time.
+const BUFFER_LEN: usize = 1 << 20;
+/// The longest row accepted. A longer one (an unbalanced quote, or binary data) is counted
+/// as malformed and only its first line is skipped, so memory stays bounded and the rows
+/// after it are read as usual.
+pub const MAX_ROW_LEN: usize = 256 * 1024;
 
 /// Reads one acct stream to the end, passing every well-formed row to `sink` and counting
 /// everything else in the returned stats. Never fails: an I/O error ends the stream and is
 /// recorded in the stats.
 pub fn read_stream<R: Read>(name: String, stream: R, sink: &mut dyn RecordSink) -> FileStats {
-    read_stream_from(name, stream, sink, &Checkpoint::default(), false)
+    read_stream_with(
+        Splitter::Fast,
+        name,
+        stream,
+        sink,
+        &Checkpoint::default(),
+        false,
+    )
 }
 
 /// Like [`read_stream`], for a stream that starts at checkpoint `start` of its file. The
@@ -35,93 +69,146 @@ pub fn read_stream_from<R: Read>(
     start: &Checkpoint,
     fingerprint: bool,
 ) -> FileStats {
-    let mut stats = FileStats::new(name);
-    let keep = if fingerprint { 2 * READ_BUFFER } else { 1 };
-    let mut source = TailReader::new(stream, keep);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(READ_BUFFER)
-        .from_reader(&mut source);
+    read_stream_with(Splitter::Fast, name, stream, sink, start, fingerprint)
+}
 
-    let mut row_reader = RowReader {
+/// [`read_stream_from`] with a chosen splitter.
+pub fn read_stream_with<R: Read>(
+    splitter: Splitter,
+    name: String,
+    mut stream: R,
+    sink: &mut dyn RecordSink,
+    start: &Checkpoint,
+    fingerprint: bool,
+) -> FileStats {
+    let mut stats = FileStats::new(name);
+    let mut rows = RowReader {
         columns: start.header.as_deref().map(Columns::from_header_line),
-        first_line: start.line,
         stats: &mut stats,
         sink,
     };
-    // One row of lookahead, so the last row can be held back when the stream ends mid-line.
-    let mut current = ByteRecord::new();
-    let mut next = ByteRecord::new();
-    let mut have_current = false;
-    // Stream position just after `current`, and just after the last row handled.
-    let mut after_current = csv::Position::new();
-    let mut consumed = csv::Position::new();
-    let mut not_acct = false;
-    loop {
-        match reader.read_byte_record(&mut next) {
-            Ok(true) => {
-                if have_current {
-                    if !row_reader.handle_row(&current) {
-                        not_acct = true;
-                        have_current = false;
-                        break;
+    let mut buf = vec![0u8; BUFFER_LEN];
+    let mut row = RowBuf::default();
+    // Stream bytes before `buf[0]`; rows are split from `buf[pos..filled]`.
+    let mut buf_offset = 0u64;
+    let (mut pos, mut filled) = (0, 0);
+    // Line feeds before `pos` in this stream.
+    let mut newlines = 0u64;
+    let mut eof = false;
+    let mut skipping_long_row = false;
+    'stream: loop {
+        loop {
+            let data = &buf[pos..filled];
+            if skipping_long_row {
+                let Some(at) = memchr::memchr(b'\n', data) else {
+                    pos = filled;
+                    break;
+                };
+                pos += at + 1;
+                newlines += 1;
+                skipping_long_row = false;
+                continue;
+            }
+            let split = splitter.split(data, eof, &mut row);
+            let too_long = match split {
+                Split::Row { len, .. } => len > MAX_ROW_LEN,
+                Split::Incomplete => data.len() >= MAX_ROW_LEN,
+                Split::Blank { .. } => false,
+            };
+            if too_long {
+                let line = start.line + newlines + 1;
+                rows.stats
+                    .count_malformed(line, MalformedReason::RowTooLong);
+                skipping_long_row = true;
+                continue;
+            }
+            match split {
+                Split::Row {
+                    len,
+                    newlines: spanned,
+                } => {
+                    let line = start.line + newlines + 1;
+                    if !rows.handle_row(row.row(data), line) {
+                        rows.stats.not_acct = true;
+                        break 'stream;
                     }
-                    consumed = after_current.clone();
+                    pos += len;
+                    newlines += spanned;
                 }
-                std::mem::swap(&mut current, &mut next);
-                after_current = reader.position().clone();
-                have_current = true;
-            }
-            Ok(false) => break,
-            Err(err) => {
-                row_reader.stats.read_error = Some(err.to_string());
-                break;
+                Split::Blank {
+                    len,
+                    newlines: spanned,
+                } => {
+                    pos += len;
+                    newlines += spanned;
+                }
+                Split::Incomplete => break,
             }
         }
-    }
-    let bytes = reader.position().byte();
-    drop(reader);
-    if have_current {
-        // A row followed by a newline is complete, even when an error followed it.
-        if source.ends_with_newline() || row_reader.stats.read_error.is_some() {
-            not_acct = !row_reader.handle_row(&current);
-            consumed = after_current;
-        } else {
-            row_reader.stats.partial_last_line = true;
+        if eof {
+            rows.stats.partial_last_line = pos < filled && !skipping_long_row;
+            break;
+        }
+        if rows.stats.read_error.is_some() {
+            break;
+        }
+        // Keep the unsplit bytes, and the bytes before them the checkpoint hashes.
+        let keep_from = pos - if fingerprint { pos.min(TAIL_LEN) } else { 0 };
+        buf.copy_within(keep_from..filled, 0);
+        buf_offset += keep_from as u64;
+        (pos, filled) = (pos - keep_from, filled - keep_from);
+        let (read, error) = fill(&mut stream, &mut buf[filled..]);
+        filled += read;
+        match error {
+            Some(err) => rows.stats.read_error = Some(err.to_string()),
+            None => eof = read == 0,
         }
     }
-    let header = row_reader.columns.map(|c| c.header);
-    stats.bytes = bytes;
-    stats.not_acct = not_acct;
-    stats.end = end_checkpoint(start, &consumed, header, &source, fingerprint);
+    let header = rows.columns.map(|c| c.header);
+    let consumed = buf_offset + pos as u64;
+    stats.bytes = consumed;
+    let tail = if fingerprint {
+        &buf[pos - pos.min(TAIL_LEN)..pos]
+    } else {
+        &[]
+    };
+    stats.end = end_checkpoint(start, consumed, newlines, header, tail);
     stats
 }
 
-/// Read buffer size; the fingerprinting reader keeps twice this many bytes.
-const READ_BUFFER: usize = 256 * 1024;
+/// Reads until `buf` is full, the stream ends or reading fails; returns the bytes read,
+/// and the error that stopped it.
+fn fill<R: Read>(stream: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return (filled, Some(err)),
+        }
+    }
+    (filled, None)
+}
 
-fn end_checkpoint<R: Read>(
+/// Where the next read resumes after `consumed` bytes spanning `newlines` line feeds;
+/// `tail` holds the last bytes before that point when fingerprinting.
+fn end_checkpoint(
     start: &Checkpoint,
-    consumed: &csv::Position,
+    consumed: u64,
+    newlines: u64,
     header: Option<String>,
-    source: &TailReader<R>,
-    fingerprint: bool,
+    tail: &[u8],
 ) -> Checkpoint {
-    if consumed.byte() == 0 {
+    if consumed == 0 {
         return Checkpoint {
             header: header.or_else(|| start.header.clone()),
             ..start.clone()
         };
     }
-    let tail = if fingerprint {
-        source.bytes_before(consumed.byte(), TAIL_LEN)
-    } else {
-        &[]
-    };
     Checkpoint {
-        offset: start.offset + consumed.byte(),
-        line: start.line + consumed.line() - 1,
+        offset: start.offset + consumed,
+        line: start.line + newlines,
         header,
         tail_len: tail.len() as u64,
         tail_hash: content_hash(tail),
@@ -131,8 +218,6 @@ fn end_checkpoint<R: Read>(
 /// Turns rows into records for one stream, tracking the header in force.
 struct RowReader<'a> {
     columns: Option<Columns>,
-    /// Lines of the file before the stream started.
-    first_line: u64,
     stats: &'a mut FileStats,
     sink: &'a mut dyn RecordSink,
 }
@@ -140,40 +225,36 @@ struct RowReader<'a> {
 impl RowReader<'_> {
     /// Handles one row. Returns false when the stream is not an acct file at all: its first
     /// row is neither a header nor a record of a known type.
-    fn handle_row(&mut self, row: &ByteRecord) -> bool {
-        let line = self.first_line + row.position().map_or(0, |p| p.line());
-        if is_header(row) {
-            self.columns = Some(Columns::from_header(row));
+    fn handle_row(&mut self, row: Row<'_>, line: u64) -> bool {
+        if is_header(row.get(0)) {
+            self.columns = Some(Columns::from_names(row.iter()));
             return true;
         }
-        if row.len() == 1 && row.get(0).is_some_and(|f| f.is_empty()) {
-            return true; // blank line
-        }
-        if self.columns.is_none() && RecordKind::parse(&row[0]).is_none() {
+        if self.columns.is_none() && RecordKind::parse(row.get(0)).is_none() {
             return false;
         }
         self.handle_record(row, line);
         true
     }
 
-    fn handle_record(&mut self, row: &ByteRecord, line: u64) {
+    fn handle_record(&mut self, row: Row<'_>, line: u64) {
         let stats = &mut *self.stats;
         let cols = self
             .columns
-            .get_or_insert_with(|| Columns::from_header(&Columns::default_header()));
+            .get_or_insert_with(|| Columns::from_header_line(DEFAULT_HEADER));
         if row.len() != cols.width {
             stats.count_malformed(line, MalformedReason::WrongFieldCount);
             return;
         }
-        let Some(kind) = RecordKind::parse(&row[cols.kind]) else {
+        let Some(kind) = RecordKind::parse(row.get(cols.kind)) else {
             stats.count_malformed(line, MalformedReason::UnknownType);
             return;
         };
         let time_field = match cols.time {
-            TimeColumn::Logged(i) => &row[i],
+            TimeColumn::Logged(i) => row.get(i),
             TimeColumn::Fallback(i, name) => {
                 stats.time_fallback = Some(name);
-                &row[i]
+                row.get(i)
             }
             TimeColumn::Missing => {
                 stats.count_malformed(line, MalformedReason::NoTimeColumn);
@@ -188,7 +269,7 @@ impl RowReader<'_> {
         if kind == RecordKind::NotCounted {
             return;
         }
-        let field = |index: Option<usize>| index.map_or(&b""[..], |i| &row[i]);
+        let field = |index: Option<usize>| index.map_or(&b""[..], |i| row.get(i));
         self.sink.record(&AcctRecord {
             kind,
             time,

@@ -18,6 +18,7 @@ pub enum MalformedReason {
     BadTime,
     UnknownType,
     NoTimeColumn,
+    RowTooLong,
 }
 
 impl MalformedReason {
@@ -27,6 +28,9 @@ impl MalformedReason {
             MalformedReason::BadTime => "time field is not an ISO time or time_t",
             MalformedReason::UnknownType => "unknown record type",
             MalformedReason::NoTimeColumn => "header has no timeLogged/timeQueued column",
+            MalformedReason::RowTooLong => {
+                "row longer than 256 KiB (an unbalanced quote?); skipped to the next line"
+            }
         }
     }
 }
