@@ -124,9 +124,18 @@ pub fn build_report(
     thresholds: &Thresholds,
 ) -> Result<Report, Error> {
     let cells = Cells::of_day(cells_frame(aggregates, tz)?, day)?;
-    let isps = groups_of_day(&cells, day, &[Dim::Isp], thresholds)?;
-    let source_ips = groups_of_day(&cells, day, &[Dim::Isp, Dim::SourceIp], thresholds)?;
-    let pools: Vec<GroupDay> = groups_of_day(&cells, day, &[Dim::Isp, Dim::Pool], thresholds)?
+    // Three independent queries: run side by side (each is mostly planning on small inputs).
+    let [isps, source_ips, pools] = std::thread::scope(|scope| {
+        [
+            &[Dim::Isp][..],
+            &[Dim::Isp, Dim::SourceIp],
+            &[Dim::Isp, Dim::Pool],
+        ]
+        .map(|dims| scope.spawn(|| groups_of_day(&cells, day, dims, thresholds)))
+        .map(|query| query.join().expect("report query panicked"))
+    });
+    let (isps, source_ips) = (isps?, source_ips?);
+    let pools: Vec<GroupDay> = pools?
         .into_iter()
         .filter(|g| g.pool.as_deref().is_some_and(|p| !p.is_empty()))
         .collect();

@@ -431,5 +431,7 @@ fn bad_user_rules_are_config_errors() {
         status: None,
         isps: vec![],
     };
-    assert!(Classifier::new(&[bad_regex]).is_err());
+    let err = Classifier::new(&[bad_regex]).unwrap_err().to_string();
+    assert!(err.contains("rule `y`: bad pattern"), "{err}");
+    assert!(err.contains("unclosed group"), "{err}");
 }

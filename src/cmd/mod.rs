@@ -81,6 +81,8 @@ const REVIEW_HISTORY_DAYS: i64 = 37;
 /// Reads every input (log files, or the stores given with `--store`), prints per-file
 /// warnings on stderr, and enforces `--strict`.
 pub fn load(args: &InputArgs, history: History) -> Result<Loaded> {
+    crate::analyze::warm_up_in_background();
+    crate::analyze::warm_up_in_background();
     let tz = parse_tz(&args.tz)?;
     let config = ConfigFile::load(args.config.as_deref())?;
     if !args.store.is_empty() {
