@@ -23,7 +23,7 @@ pub struct Written {
 /// of those days. Columns: `hour` (the hour's start, a UTC timestamp without zone), `isp`, `source_ip`, `vmta`, `pool`,
 /// `class` (null on delivered rows), `delivered`, `deferred`, `bounced`, `queue_deferrals`.
 pub fn export_parquet(aggregates: &Aggregates, out: &Path) -> Result<Vec<Written>, Error> {
-    let cells = cells_frame(aggregates, Tz::UTC)?;
+    let cells = cells_frame(aggregates, Tz::UTC)?.with_names()?;
     let hour_ms = (col(cols::HOUR) * lit(3_600_000i64))
         .cast(DataType::Datetime(
             TimeUnit::Milliseconds,

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use crate::aggregate::{Aggregates, Hour};
+use crate::classify::Class;
 use crate::read::record::RecordKind;
 
 /// Column names shared by the analytics code.
@@ -37,9 +38,82 @@ pub fn local_day(hour: Hour, tz: Tz) -> i32 {
     (date - epoch).num_days() as i32
 }
 
+/// The names behind the id columns (`isp`, `source_ip`, `vmta`, `pool`, `class`). An id is
+/// its name's rank, so sorting by id sorts by name.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    columns: HashMap<&'static str, Vec<String>>,
+}
+
+impl Names {
+    /// The name of `id` in `column`; empty for a null id (the class of delivered rows).
+    pub fn name(&self, column: &str, id: Option<u32>) -> &str {
+        id.and_then(|id| self.columns.get(column)?.get(id as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// Ranks `names` (indexed by their interned ids): returns the rank of each interned id.
+    fn rank(&mut self, column: &'static str, names: Vec<String>) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut rank = vec![0u32; names.len()];
+        for (position, &id) in order.iter().enumerate() {
+            rank[id] = position as u32;
+        }
+        let sorted = order.iter().map(|&id| names[id].clone()).collect();
+        self.columns.insert(column, sorted);
+        rank
+    }
+}
+
+/// The cell frame and the names behind its id columns.
+#[derive(Debug, Clone)]
+pub struct CellFrame {
+    pub frame: DataFrame,
+    pub names: Names,
+}
+
+impl CellFrame {
+    /// The frame with names in place of ids, for output.
+    pub fn with_names(&self) -> PolarsResult<DataFrame> {
+        let mut frame = self.frame.clone();
+        for column in [
+            cols::ISP,
+            cols::SOURCE_IP,
+            cols::VMTA,
+            cols::POOL,
+            cols::CLASS,
+        ] {
+            let ids = frame.column(column)?.u32()?;
+            let names: Vec<Option<&str>> = ids
+                .iter()
+                .map(|id| id.map(|_| self.names.name(column, id)))
+                .collect();
+            frame.with_column(Column::new(column.into(), names))?;
+        }
+        Ok(frame)
+    }
+}
+
 /// Builds the cell frame: `hour, day, isp, source_ip, vmta, pool, class, delivered,
-/// deferred, bounced, queue_deferrals` (`class` is null on delivered rows).
-pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<DataFrame> {
+/// deferred, bounced, queue_deferrals`. The five names are ids (`u32`, see [`Names`]):
+/// group keys of four bytes instead of strings keep memory and time down. `class` is null
+/// on delivered rows.
+pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<CellFrame> {
+    let mut names = Names::default();
+    let interned = |interner: &crate::aggregate::intern::Interner| {
+        (0..interner.len() as u32)
+            .map(|id| interner.name(id).to_string())
+            .collect::<Vec<_>>()
+    };
+    let isp_rank = names.rank(cols::ISP, interned(&aggregates.isps));
+    let ip_rank = names.rank(cols::SOURCE_IP, interned(&aggregates.source_ips));
+    let vmta_rank = names.rank(cols::VMTA, interned(&aggregates.vmtas));
+    let pool_rank = names.rank(cols::POOL, interned(&aggregates.pools));
+    let class_rank = names.rank(
+        cols::CLASS,
+        Class::ALL.iter().map(|c| c.id().to_string()).collect(),
+    );
     let n = aggregates.counts.len();
     let mut hour = Vec::with_capacity(n);
     let mut day = Vec::with_capacity(n);
@@ -64,17 +138,17 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<DataFrame> {
                 .entry(key.hour)
                 .or_insert_with(|| local_day(key.hour, tz)),
         );
-        isp.push(aggregates.isps.name(key.isp));
-        source_ip.push(aggregates.source_ips.name(key.source_ip));
-        vmta.push(aggregates.vmtas.name(key.vmta));
-        pool.push(aggregates.pools.name(key.pool));
-        class.push(key.class.map(|c| c.id()));
+        isp.push(isp_rank[key.isp as usize]);
+        source_ip.push(ip_rank[key.source_ip as usize]);
+        vmta.push(vmta_rank[key.vmta as usize]);
+        pool.push(pool_rank[key.pool as usize]);
+        class.push(key.class.map(|c| class_rank[c as usize]));
         for (i, column) in counts.iter_mut().enumerate() {
             column.push(if i == slot { count as i64 } else { 0 });
         }
     }
     let [delivered, deferred, bounced, queue] = counts;
-    DataFrame::new(
+    let frame = DataFrame::new(
         hour.len(),
         vec![
             Column::new(cols::HOUR.into(), hour),
@@ -89,5 +163,6 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<DataFrame> {
             Column::new(cols::BOUNCED.into(), bounced),
             Column::new(cols::QUEUE_DEFERRALS.into(), queue),
         ],
-    )
+    )?;
+    Ok(CellFrame { frame, names })
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::frame::cols;
+use super::frame::{Names, cols};
 
 /// A grouping dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,7 +117,12 @@ const ALL: &str = "__all";
 /// deferred/bounced/queue counts are those of the class, while attempts and delivered are
 /// those of the group without the class: the rate is then the share of all attempts that
 /// were deferred with that class.
-pub fn compute(cells: &DataFrame, period: Period, dims: &[Dim]) -> PolarsResult<Vec<MetricRow>> {
+pub fn compute(
+    cells: &DataFrame,
+    names: &Names,
+    period: Period,
+    dims: &[Dim],
+) -> PolarsResult<Vec<MetricRow>> {
     let time = period.column();
     let base_dims: Vec<&str> = dims
         .iter()
@@ -185,7 +190,7 @@ pub fn compute(cells: &DataFrame, period: Period, dims: &[Dim]) -> PolarsResult<
     let frame = joined
         .sort(sort_by, SortMultipleOptions::default())
         .collect()?;
-    to_rows(&frame, time, &all_dims)
+    to_rows(&frame, names, time, &all_dims)
 }
 
 fn key_exprs(time: &str, dims: &[&str]) -> Vec<Expr> {
@@ -241,7 +246,12 @@ fn with_baselines(
         .join(previous, on.clone(), on, JoinArgs::new(JoinType::Left)))
 }
 
-fn to_rows(frame: &DataFrame, time: &str, dims: &[&str]) -> PolarsResult<Vec<MetricRow>> {
+fn to_rows(
+    frame: &DataFrame,
+    names: &Names,
+    time: &str,
+    dims: &[&str],
+) -> PolarsResult<Vec<MetricRow>> {
     let int = |name: &str| -> PolarsResult<Vec<u64>> {
         let column = frame.column(name)?.cast(&DataType::Int64)?;
         Ok(column
@@ -259,9 +269,9 @@ fn to_rows(frame: &DataFrame, time: &str, dims: &[&str]) -> PolarsResult<Vec<Met
         .collect();
     let mut keys: Vec<Vec<String>> = vec![Vec::with_capacity(dims.len()); frame.height()];
     for dim in dims {
-        let column = frame.column(dim)?.str()?.clone();
-        for (row, value) in keys.iter_mut().zip(column.iter()) {
-            row.push(value.unwrap_or("").to_string());
+        let column = frame.column(dim)?.u32()?.clone();
+        for (row, id) in keys.iter_mut().zip(column.iter()) {
+            row.push(names.name(dim, id).to_string());
         }
     }
     let attempts = int(cols::ATTEMPTS)?;

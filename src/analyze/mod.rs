@@ -34,7 +34,7 @@ pub fn hourly(
     to: Option<i64>,
 ) -> Result<Vec<MetricRow>, Error> {
     let cells = frame::cells_frame(aggregates, Tz::UTC)?;
-    let rows = metrics::compute(&cells, Period::Hour, dims)?;
+    let rows = metrics::compute(&cells.frame, &cells.names, Period::Hour, dims)?;
     Ok(rows
         .into_iter()
         .filter(|r| from.is_none_or(|f| r.period >= f) && to.is_none_or(|t| r.period < t))

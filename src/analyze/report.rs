@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::findings::{Finding, find};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
-use super::frame::{cells_frame, cols, local_day};
+use super::frame::{CellFrame, Names, cells_frame, cols, local_day};
 use super::input::InputSummary;
 use super::metrics::{Dim, MetricRow, Period, compute, trends};
 use super::status::{Assessment, Status, Thresholds};
@@ -124,16 +124,21 @@ pub fn build_report(
     thresholds: &Thresholds,
 ) -> Result<Report, Error> {
     let cells = Cells::of_day(cells_frame(aggregates, tz)?, day)?;
-    // Three independent queries: run side by side (each is mostly planning on small inputs).
-    let [isps, source_ips, pools] = std::thread::scope(|scope| {
-        [
-            &[Dim::Isp][..],
-            &[Dim::Isp, Dim::SourceIp],
-            &[Dim::Isp, Dim::Pool],
-        ]
-        .map(|dims| scope.spawn(|| groups_of_day(&cells, day, dims, thresholds)))
-        .map(|query| query.join().expect("report query panicked"))
-    });
+    let groupings = [
+        &[Dim::Isp][..],
+        &[Dim::Isp, Dim::SourceIp],
+        &[Dim::Isp, Dim::Pool],
+    ];
+    let query = |dims: &[Dim]| groups_of_day(&cells, day, dims, thresholds);
+    let [isps, source_ips, pools] = if cells.all.height() < PARALLEL_QUERIES_BELOW_ROWS {
+        std::thread::scope(|scope| {
+            groupings
+                .map(|dims| scope.spawn(move || query(dims)))
+                .map(|running| running.join().expect("report query panicked"))
+        })
+    } else {
+        groupings.map(query)
+    };
     let (isps, source_ips) = (isps?, source_ips?);
     let pools: Vec<GroupDay> = pools?
         .into_iter()
@@ -154,6 +159,10 @@ pub fn build_report(
     Ok(report)
 }
 
+/// Below this many cells the three report queries are mostly planning and run side by
+/// side; above it they run one at a time, which keeps peak memory lower.
+const PARALLEL_QUERIES_BELOW_ROWS: usize = 20_000;
+
 /// An IP named in an `alert` finding is itself at least `alert`.
 fn apply_finding_statuses(report: &mut Report) {
     for finding in &report.findings {
@@ -173,16 +182,18 @@ fn apply_finding_statuses(report: &mut Report) {
 struct Cells {
     all: DataFrame,
     day: DataFrame,
+    names: Names,
 }
 
 impl Cells {
-    fn of_day(all: DataFrame, day: i64) -> Result<Cells, Error> {
+    fn of_day(cells: CellFrame, day: i64) -> Result<Cells, Error> {
+        let CellFrame { frame: all, names } = cells;
         let day = all
             .clone()
             .lazy()
             .filter(col(cols::DAY).eq(lit(day as i32)))
             .collect()?;
-        Ok(Cells { all, day })
+        Ok(Cells { all, day, names })
     }
 }
 
@@ -192,7 +203,7 @@ fn groups_of_day(
     dims: &[Dim],
     thresholds: &Thresholds,
 ) -> Result<Vec<GroupDay>, Error> {
-    let daily = compute(&cells.all, Period::Day, dims)?;
+    let daily = compute(&cells.all, &cells.names, Period::Day, dims)?;
     let trend = trends(&daily, day);
     let mut history: HashMap<Vec<String>, Vec<DayRate>> = HashMap::new();
     for row in daily
@@ -208,7 +219,7 @@ fn groups_of_day(
     let mut with_class = dims.to_vec();
     with_class.push(Dim::Class);
     let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
-    for row in compute(&cells.day, Period::Day, &with_class)? {
+    for row in compute(&cells.day, &cells.names, Period::Day, &with_class)? {
         if row.period != day {
             continue;
         }
