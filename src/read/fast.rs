@@ -25,7 +25,8 @@ pub fn split_fast(data: &[u8], eof: bool, row: &mut RowBuf) -> Split {
 fn scan_row(data: &[u8], row: &mut RowBuf) -> Option<Split> {
     row.clear();
     let mut field_start = 0;
-    // Whether a quote, CR or quoted LF occurs in the current field.
+    // Whether a quote, CR or quoted LF occurs in the blocks before this one of a field
+    // that spans blocks.
     let mut field_is_special = false;
     let mut quoted_newlines = 0;
     // All ones while inside quotes at the end of the previous block.
@@ -38,20 +39,40 @@ fn scan_row(data: &[u8], row: &mut RowBuf) -> Option<Split> {
         let newlines = block.newline & !inside;
         let mut separators = (block.comma & !inside) | newlines;
         let quoted_newline = block.newline & inside;
-        let mut special = block.quote | block.cr | quoted_newline;
+        // Quotes, and CRs and quoted LFs, not yet assigned to a field.
+        let mut quotes = block.quote;
+        let mut others = block.cr | quoted_newline;
         while separators != 0 {
             let bit = separators.trailing_zeros();
             let end = base + bit as usize;
             let up_to_bit = u64::MAX >> (63 - bit);
-            field_is_special |= special & (up_to_bit >> 1) != 0;
-            special &= !up_to_bit;
+            let field_quotes = quotes & (up_to_bit >> 1);
+            let mut field_others = others & (up_to_bit >> 1);
+            quotes &= !up_to_bit;
+            others &= !up_to_bit;
             let is_last = newlines & (1 << bit) != 0;
             let field_end = if is_last && end > field_start && data[end - 1] == b'\r' {
+                if bit > 0 {
+                    field_others &= !(1 << (bit - 1)); // the CR of CRLF ends the row
+                }
                 end - 1
             } else {
                 end
             };
-            if field_is_special {
+            if field_start >= base {
+                // The whole field is in this block: its bits say what it holds.
+                let at = |pos: usize| 1u64 << (pos - base);
+                if field_quotes | field_others == 0 {
+                    row.push_input(field_start, field_end);
+                } else if field_others == 0
+                    && field_end - field_start >= 2
+                    && field_quotes == at(field_start) | at(field_end - 1)
+                {
+                    row.push_input(field_start + 1, field_end - 1); // "plain quoted"
+                } else {
+                    push_special(data, field_start, field_end, row)?;
+                }
+            } else if field_is_special || field_quotes | field_others != 0 {
                 push_special(data, field_start, field_end, row)?;
             } else {
                 row.push_input(field_start, field_end);
@@ -69,7 +90,7 @@ fn scan_row(data: &[u8], row: &mut RowBuf) -> Option<Split> {
             field_is_special = false;
             separators &= separators - 1;
         }
-        field_is_special |= special != 0;
+        field_is_special |= quotes | others != 0;
         quoted_newlines += count_set(quoted_newline);
         base += BLOCK;
     }

@@ -1,0 +1,27 @@
+# Helpers shared by the benchmark scripts (sourced, not run).
+
+# median VALUE...: the median of the values (the lower one of the middle two).
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# timed RUNS COMMAND...: runs COMMAND RUNS times under /usr/bin/time, output discarded;
+# sets WALL (median seconds) and RSS_MB (median peak RSS, MB).
+timed() {
+  local runs=$1 walls=() rss=() w m
+  shift
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o /tmp/deferwatch-bench-time "$@" > /dev/null 2> /dev/null
+    read -r w m < /tmp/deferwatch-bench-time
+    walls+=("$w"); rss+=("$m")
+  done
+  WALL=$(median "${walls[@]}")
+  RSS_MB=$(( $(median "${rss[@]}") / 1024 ))
+}
+
+# results_file: today's results file, created with its title when missing.
+results_file() {
+  local f
+  f=benches/results/$(date +%F).md
+  mkdir -p benches/results
+  [ -f "$f" ] || printf '# Benchmark results %s (%s cores)\n' "$(date +%F)" "$(nproc)" > "$f"
+  echo "$f"
+}
