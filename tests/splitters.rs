@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use deferwatch::generate::Rng;
 use deferwatch::read::checkpoint::Checkpoint;
 use deferwatch::read::open::decompress;
 use deferwatch::read::record::{AcctRecord, RecordSink};
@@ -154,31 +155,15 @@ fn generated_logs_read_the_same_through_both_splitters() {
     assert!(read >= 2, "{read}");
 }
 
-/// A small deterministic generator (splitmix64), so failures reproduce.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> usize {
-        (self.next() % n) as usize
-    }
-
-    fn pick<'a>(&mut self, choices: &[&'a [u8]]) -> &'a [u8] {
-        choices[self.below(choices.len() as u64)]
-    }
+/// Picks one of `choices`.
+fn pick<'a>(random: &mut Rng, choices: &[&'a [u8]]) -> &'a [u8] {
+    choices[random.below(choices.len())]
 }
 
 /// A CSV-like stream: mostly well-formed rows, with quoted fields holding commas, line
 /// breaks and doubled quotes, and now and then stray quotes, bare CRs, text after a
 /// closing quote, blank lines and a cut-off end.
-fn csv_soup(random: &mut Random) -> Vec<u8> {
+fn csv_soup(random: &mut Rng) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..random.below(40) {
         let fields = 1 + random.below(30);
@@ -189,37 +174,39 @@ fn csv_soup(random: &mut Random) -> Vec<u8> {
             match random.below(10) {
                 0..=4 => {
                     for _ in 0..random.below(70) {
-                        out.extend_from_slice(random.pick(&[b"a", b"5", b" ", b";", b".", b"x"]));
+                        out.extend_from_slice(pick(random, &[b"a", b"5", b" ", b";", b".", b"x"]));
                     }
                 }
                 5..=7 => {
                     out.push(b'"');
                     for _ in 0..random.below(90) {
-                        out.extend_from_slice(
-                            random.pick(&[
-                                b"a", b"b", b",", b"\"\"", b"\n", b"\r\n", b"\r", b" ", b"z",
-                            ]),
-                        );
+                        out.extend_from_slice(pick(
+                            random,
+                            &[b"a", b"b", b",", b"\"\"", b"\n", b"\r\n", b"\r", b" ", b"z"],
+                        ));
                     }
                     out.push(b'"');
                 }
                 _ => {
                     for _ in 0..random.below(8) {
-                        out.extend_from_slice(random.pick(&[b"\"", b"a", b"\r", b",", b"b"]));
+                        out.extend_from_slice(pick(random, &[b"\"", b"a", b"\r", b",", b"b"]));
                     }
                 }
             }
         }
-        out.extend_from_slice(random.pick(&[b"\n", b"\r\n", b"\r\n", b"\r", b"\n\n", b"\r\n\r\n"]));
+        out.extend_from_slice(pick(
+            random,
+            &[b"\n", b"\r\n", b"\r\n", b"\r", b"\n\n", b"\r\n\r\n"],
+        ));
     }
-    let keep = out.len() - random.below(out.len() as u64 / 8 + 1);
+    let keep = out.len() - random.below(out.len() / 8 + 1);
     out.truncate(keep);
     out
 }
 
 #[test]
 fn random_csv_soup_splits_the_same_through_both_splitters() {
-    let mut random = Random(20261122);
+    let mut random = Rng(20261122);
     for case in 0..3000 {
         let content = csv_soup(&mut random);
         for eof in [true, false] {
