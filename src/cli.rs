@@ -48,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
     )]
     Check(CheckArgs),
+    /// Sender identity audit: PTR, FCrDNS and EHLO per sending IP, next to the logs' rdns_* replies.
+    #[command(
+        after_help = "Examples:\n  deferwatch audit --pmta-config /etc/pmta/config\n  deferwatch audit --pmta-config /etc/pmta/config --store /var/lib/deferwatch/pmta.db\n  deferwatch audit --pmta-config /etc/pmta/config --from 2026-10-20 /var/log/pmta\n  deferwatch audit --ip 203.0.113.7=mta7.example.net --ip 2001:db8::25 --resolver 192.0.2.53:53\n  deferwatch audit --format html -o identity.html --pmta-config /etc/pmta/config /var/log/pmta\n\nSending IPs come from the smtp-source-host lines of --pmta-config (includes followed),\nfrom --ip, and from the source IPs of the logs or stores, so IPs missing from the config\nare audited too. Each check is pass, warn or fail, with the dig command that shows it.\n\nExit codes, as for `check`: 0 all pass, 1 warn, 2 fail, 3 unknown (DNS did not answer,\nor the audit could not run)."
+    )]
+    Audit(AuditArgs),
     /// Writes the store's hourly aggregates as Parquet files partitioned by day.
     #[command(
         after_help = "Examples:\n  deferwatch export --store pmta.db --format parquet --out /data/deferwatch\n  duckdb -c \"SELECT isp, sum(count) FROM read_parquet('/data/deferwatch/*/*.parquet', hive_partitioning=true) GROUP BY isp\""
@@ -148,6 +153,57 @@ pub struct CheckArgs {
     /// UNKNOWN when the newest row is older than this many hours (a stalled ingest).
     #[arg(long, value_name = "HOURS")]
     pub max_age: Option<u64>,
+}
+
+/// Where the sending identities come from and how DNS is asked (`audit`, and the review).
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// The PowerMTA config (`include` lines are followed): its smtp-source-host lines give
+    /// the sending IPs and their EHLO names.
+    #[arg(long, value_name = "FILE")]
+    pub pmta_config: Option<PathBuf>,
+    /// A sending IP to audit, with the EHLO name it uses if known (repeatable).
+    #[arg(long = "ip", value_name = "IP[=EHLO]")]
+    pub ips: Vec<String>,
+    /// The DNS server to ask (default: the system's, from /etc/resolv.conf).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<String>,
+    /// Seconds to wait for each DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub dns_timeout: f64,
+    /// Tries per DNS query, the first included.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub dns_attempts: usize,
+    /// DNS queries in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub dns_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Markdown,
+    Json,
+    /// One self-contained HTML page, styled as the daily review.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    /// Count the logs' rdns_* replies from this time (RFC 3339 time or YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// ... up to this time (exclusive).
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AuditFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

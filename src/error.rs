@@ -55,6 +55,8 @@ pub enum Error {
     Chart(String),
     #[error("analytics failed: {0}")]
     Analytics(String),
+    #[error("DNS: {0}")]
+    Dns(String),
 }
 
 impl From<polars::error::PolarsError> for Error {

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod audit;
 pub mod chart;
 pub mod classify;
 pub mod cli;

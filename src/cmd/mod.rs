@@ -1,5 +1,6 @@
 //! One small module per subcommand: glue between arguments, library and output.
 
+mod audit;
 mod chart;
 mod check;
 mod classify;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Chart(args) => chart::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Check(args) => return Ok(check::run(args)),
+        Command::Audit(args) => return Ok(audit::run(args)),
         Command::Export(args) => export::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Generate(args) => generate::run(args),
@@ -81,7 +83,6 @@ const REVIEW_HISTORY_DAYS: i64 = 37;
 /// Reads every input (log files, or the stores given with `--store`), prints per-file
 /// warnings on stderr, and enforces `--strict`.
 pub fn load(args: &InputArgs, history: History) -> Result<Loaded> {
-    crate::analyze::warm_up_in_background();
     crate::analyze::warm_up_in_background();
     let tz = parse_tz(&args.tz)?;
     let config = ConfigFile::load(args.config.as_deref())?;

@@ -1,7 +1,8 @@
 //! Output formats: one renderer per format behind one trait.
 
+pub mod audit;
 mod csv;
-mod html;
+pub mod html;
 mod json;
 mod markdown;
 mod prometheus;

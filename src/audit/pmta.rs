@@ -1,0 +1,302 @@
+//! The sending identity a PowerMTA config declares: `smtp-source-host IP HOSTNAME` lines
+//! per `<virtual-mta>`, `<virtual-mta-pool>` membership, with `include` lines followed.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// One `smtp-source-host` line: the IP a VirtualMTA sends from and the EHLO name it gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceHost {
+    pub ip: IpAddr,
+    pub ehlo: String,
+    /// The `<virtual-mta>` block; `None` for a line outside any (PowerMTA's default).
+    pub vmta: Option<String>,
+    /// `file:line`, for messages.
+    pub location: String,
+}
+
+/// What the audit needs from a PowerMTA config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PmtaConfig {
+    pub source_hosts: Vec<SourceHost>,
+    /// Pool name -> its VirtualMTAs, in file order.
+    pub pools: BTreeMap<String, Vec<String>>,
+}
+
+impl PmtaConfig {
+    /// Reads `path` and every file it includes.
+    pub fn load(path: &Path) -> Result<PmtaConfig, Error> {
+        let mut parser = Parser::default();
+        parser.read_file(path, &mut Vec::new())?;
+        Ok(parser.config)
+    }
+
+    /// The pools a VirtualMTA belongs to.
+    pub fn pools_of(&self, vmta: &str) -> Vec<String> {
+        self.pools
+            .iter()
+            .filter(|(_, members)| members.iter().any(|m| m.eq_ignore_ascii_case(vmta)))
+            .map(|(pool, _)| pool.clone())
+            .collect()
+    }
+}
+
+/// The block a line is in; blocks nest (`<domain>` inside `<virtual-mta>`).
+#[derive(Debug)]
+struct Block {
+    tag: String,
+    name: String,
+}
+
+#[derive(Debug, Default)]
+struct Parser {
+    config: PmtaConfig,
+    blocks: Vec<Block>,
+}
+
+/// How deep `include` may nest before it is taken for a loop.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+fn config_error(location: &str, message: impl std::fmt::Display) -> Error {
+    Error::Config {
+        message: format!("{location}: {message}"),
+    }
+}
+
+impl Parser {
+    fn read_file(&mut self, path: &Path, including: &mut Vec<PathBuf>) -> Result<(), Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if including.contains(&canonical) || including.len() >= MAX_INCLUDE_DEPTH {
+            return Err(config_error(
+                &path.display().to_string(),
+                "included from itself (an include loop); remove the include that leads back",
+            ));
+        }
+        including.push(canonical);
+        for (index, raw) in text.lines().enumerate() {
+            let location = format!("{}:{}", path.display(), index + 1);
+            self.read_line(strip_comment(raw).trim(), path, &location, including)?;
+        }
+        including.pop();
+        Ok(())
+    }
+
+    fn read_line(
+        &mut self,
+        line: &str,
+        path: &Path,
+        location: &str,
+        including: &mut Vec<PathBuf>,
+    ) -> Result<(), Error> {
+        if line.is_empty() {
+            return Ok(());
+        }
+        if let Some(tag) = line.strip_prefix("</") {
+            let tag = tag.trim_end_matches('>').trim().to_ascii_lowercase();
+            match self.blocks.pop() {
+                Some(open) if open.tag == tag => return Ok(()),
+                Some(open) => {
+                    return Err(config_error(
+                        location,
+                        format!("</{tag}> closes <{} {}>", open.tag, open.name),
+                    ));
+                }
+                None => return Err(config_error(location, format!("</{tag}> without <{tag}>"))),
+            }
+        }
+        if let Some(open) = line.strip_prefix('<') {
+            let open = open.trim_end_matches('>');
+            let (tag, name) = open.split_once(char::is_whitespace).unwrap_or((open, ""));
+            self.blocks.push(Block {
+                tag: tag.to_ascii_lowercase(),
+                name: name.trim().to_string(),
+            });
+            return Ok(());
+        }
+        let mut words = line.split_whitespace();
+        let directive = words.next().unwrap_or_default().to_ascii_lowercase();
+        let args: Vec<&str> = words.collect();
+        match directive.as_str() {
+            "include" => self.include(&args, path, location, including),
+            "smtp-source-host" => self.source_host(&args, location),
+            "virtual-mta" => {
+                if let (Some(pool), Some(member)) = (self.current("virtual-mta-pool"), args.first())
+                {
+                    let pool = pool.to_string();
+                    self.config
+                        .pools
+                        .entry(pool)
+                        .or_default()
+                        .push(member.to_string());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The name of the innermost open block with this tag.
+    fn current(&self, tag: &str) -> Option<&str> {
+        self.blocks
+            .iter()
+            .rev()
+            .find(|b| b.tag == tag)
+            .map(|b| b.name.as_str())
+    }
+
+    fn source_host(&mut self, args: &[&str], location: &str) -> Result<(), Error> {
+        let [ip, ehlo, ..] = args else {
+            return Err(config_error(
+                location,
+                "smtp-source-host needs an IP and a host name, e.g. `smtp-source-host 203.0.113.7 mta7.example.net`",
+            ));
+        };
+        let ip = ip.trim_start_matches('[').trim_end_matches(']');
+        let ip: IpAddr = ip.parse().map_err(|_| {
+            config_error(
+                location,
+                format!("smtp-source-host: `{ip}` is not an IPv4 or IPv6 address"),
+            )
+        })?;
+        let vmta = self.current("virtual-mta").map(str::to_string);
+        self.config.source_hosts.push(SourceHost {
+            ip,
+            ehlo: ehlo.trim_end_matches('.').to_ascii_lowercase(),
+            vmta,
+            location: location.to_string(),
+        });
+        Ok(())
+    }
+
+    fn include(
+        &mut self,
+        args: &[&str],
+        path: &Path,
+        location: &str,
+        including: &mut Vec<PathBuf>,
+    ) -> Result<(), Error> {
+        let Some(target) = args.first() else {
+            return Err(config_error(location, "include needs a file name"));
+        };
+        let target = Path::new(target);
+        let target = if target.is_absolute() {
+            target.to_path_buf()
+        } else {
+            path.parent().unwrap_or(Path::new(".")).join(target)
+        };
+        let pattern = target.to_string_lossy();
+        if !pattern.contains(['*', '?', '[']) {
+            return self.read_file(&target, including).map_err(|err| match err {
+                Error::Io { path, source } => config_error(
+                    location,
+                    format!("cannot read included file {path}: {source}"),
+                ),
+                other => other,
+            });
+        }
+        let mut files: Vec<PathBuf> = glob::glob(&pattern)
+            .map_err(|err| config_error(location, format!("bad include pattern: {err}")))?
+            .filter_map(Result::ok)
+            .collect();
+        files.sort();
+        for file in files {
+            self.read_file(&file, including)?;
+        }
+        Ok(())
+    }
+}
+
+/// The line without a `#` comment (at the start, or after white space).
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_source_hosts_pools_and_includes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("vmtas")).unwrap();
+        write(
+            &dir.path().join("vmtas"),
+            "b.conf",
+            "<virtual-mta mta-b>\n  smtp-source-host 2001:db8::25 MTA-B.example.net.\n  <domain gmail.com>\n    max-smtp-out 10\n  </domain>\n</virtual-mta>\n",
+        );
+        let main = write(
+            dir.path(),
+            "config",
+            "# PowerMTA\nsmtp-source-host 198.51.100.1 default.example.net\n<virtual-mta mta-a> # first\n  smtp-source-host 203.0.113.7 mta-a.example.net\n</virtual-mta>\ninclude vmtas/*.conf\n<virtual-mta-pool pool1>\n  virtual-mta mta-a\n  virtual-mta mta-b\n</virtual-mta-pool>\n",
+        );
+        let config = PmtaConfig::load(&main).unwrap();
+        let hosts: Vec<(String, &str, Option<&str>)> = config
+            .source_hosts
+            .iter()
+            .map(|h| (h.ip.to_string(), h.ehlo.as_str(), h.vmta.as_deref()))
+            .collect();
+        assert_eq!(
+            hosts,
+            vec![
+                ("198.51.100.1".into(), "default.example.net", None),
+                ("203.0.113.7".into(), "mta-a.example.net", Some("mta-a")),
+                ("2001:db8::25".into(), "mta-b.example.net", Some("mta-b")),
+            ]
+        );
+        assert_eq!(config.pools_of("mta-b"), vec!["pool1".to_string()]);
+        assert!(config.source_hosts[2].location.ends_with("b.conf:2"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad_ip = write(
+            dir.path(),
+            "bad",
+            "<virtual-mta x>\nsmtp-source-host 203.0.113.300 x.example.net\n</virtual-mta>\n",
+        );
+        let err = PmtaConfig::load(&bad_ip).unwrap_err().to_string();
+        assert!(
+            err.contains("bad:2") && err.contains("203.0.113.300"),
+            "{err}"
+        );
+
+        let missing = write(dir.path(), "missing", "include nowhere.conf\n");
+        let err = PmtaConfig::load(&missing).unwrap_err().to_string();
+        assert!(
+            err.contains("missing:1") && err.contains("nowhere.conf"),
+            "{err}"
+        );
+
+        let looped = write(dir.path(), "loop", "include loop\n");
+        let err = PmtaConfig::load(&looped).unwrap_err().to_string();
+        assert!(err.contains("include loop"), "{err}");
+
+        let unclosed = write(
+            dir.path(),
+            "close",
+            "<virtual-mta a>\n</virtual-mta-pool>\n",
+        );
+        let err = PmtaConfig::load(&unclosed).unwrap_err().to_string();
+        assert!(err.contains("close:2"), "{err}");
+    }
+}
