@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// The daily ISP review: rates against yesterday and the 7-day average, trend, findings.
     #[command(
-        after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json\n  deferwatch report --store mta1.db --store mta2.db --quiet\n  deferwatch report --store pmta.db --format prometheus --output /var/lib/node_exporter/textfile/deferwatch.prom"
+        after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --tz America/New_York /var/log/pmta/acct-*.csv.gz\n  deferwatch report --format json /var/log/pmta > review.json\n  deferwatch report --store mta1.db --store mta2.db --quiet\n  deferwatch report --store pmta.db --format prometheus --output /var/lib/node_exporter/textfile/deferwatch.prom\n  deferwatch report --format html -o review.html --pmta-config /etc/pmta/config /var/log/pmta"
     )]
     Report(ReportArgs),
     /// One row per hour and group, in CSV (default), JSON, a table or Prometheus text.
@@ -114,6 +114,10 @@ pub struct ReportArgs {
     /// Print nothing when every ISP, IP and pool is ok (for cron, which mails any output).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// With --pmta-config or --ip, the review ends with the sender identity audit of
+    /// those IPs and the IPs of the logs (rdns_* replies counted over the last 7 days).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -177,6 +181,13 @@ pub struct IdentityArgs {
     /// DNS queries in flight at once.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub dns_concurrency: usize,
+}
+
+impl IdentityArgs {
+    /// Whether the user asked for an audit (a config or IPs to audit).
+    pub fn requested(&self) -> bool {
+        self.pmta_config.is_some() || !self.ips.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -356,6 +356,55 @@ fn audit_of_hand_given_ips_and_its_exit_codes() {
 }
 
 #[test]
+fn the_daily_review_ends_with_the_identity_audit() {
+    let Some(server) = knot() else { return };
+    let resolver = format!("127.0.0.1:{}", server.port);
+    let review = |format: &str| {
+        let output = Command::cargo_bin("deferwatch")
+            .unwrap()
+            .args(["report", "--format", format, "--resolver", &resolver])
+            .args([
+                "--pmta-config",
+                "testdata/audit/pmta/config",
+                "testdata/sample",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&review("json")).unwrap();
+    let identity = &json["identity"];
+    assert_eq!(identity["from"], "2026-10-25T00:00:00Z");
+    assert_eq!(identity["to"], "2026-11-01T00:00:00Z");
+    // The sample's injected incident: 203.0.113.14 loses its PTR at gmail and microsoft.
+    let lost = identity["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ip| ip["ip"] == "203.0.113.14")
+        .unwrap();
+    let summary = lost["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("FCrDNS fails; ")
+            && summary.contains("rdns_missing deferrals at gmail and microsoft"),
+        "{summary}"
+    );
+    assert!(review("markdown").contains("## Sender identity"));
+    assert!(review("html").contains("<section id=\"identity\">"));
+    let table = review("table");
+    assert!(table.contains("Sender identity: 12 IP(s)"), "{table}");
+    // The section fits 80 columns, but for dig commands and words longer than a line.
+    let section = &table[table.find("Sender identity:").unwrap()..table.find("\nInput").unwrap()];
+    for line in section.lines() {
+        let fits = line.chars().count() <= 80
+            || line.contains("$ dig")
+            || line.split_whitespace().count() == 1;
+        assert!(fits, "{line}");
+    }
+}
+
+#[test]
 fn a_server_that_never_answers_gives_unknown_per_ip_and_the_run_finishes() {
     // Bound and never read: queries go unanswered until they time out.
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();

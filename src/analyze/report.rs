@@ -15,6 +15,7 @@ use super::metrics::{Dim, MetricRow, Period, compute, trends};
 use super::status::{Assessment, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
+use crate::audit::Audit;
 use crate::error::Error;
 use crate::timefmt::day_string;
 
@@ -89,6 +90,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub unknown_replies: Vec<UnknownReply>,
     pub input: InputSummary,
+    /// The sender identity audit, when the review was asked to run it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Audit>,
 }
 
 impl Report {
@@ -154,6 +158,7 @@ pub fn build_report(
         findings,
         unknown_replies: unknown_replies(aggregates, day, tz),
         input,
+        identity: None,
     };
     apply_finding_statuses(&mut report);
     Ok(report)

@@ -31,7 +31,7 @@ impl State {
 const NAMED_IN_SUMMARY: usize = 4;
 
 pub fn run(args: CheckArgs) -> i32 {
-    let (state, lines) = match review(&args.input, args.day.as_deref()) {
+    let (state, lines) = match review(&args.input, args.day.as_deref(), None) {
         Ok(report) => verdict(&report, args.max_age),
         Err(err) => (State::Unknown, vec![format!("{err:#}")]),
     };

@@ -2,19 +2,32 @@
 
 use anyhow::Result;
 
+use super::audit::{dns_settings, identity_inputs};
 use super::output::write_output;
 use super::{History, load};
 use crate::analyze::input::InputSummary;
 use crate::analyze::report::{Report, build_report, last_complete_day};
 use crate::analyze::status::Status;
-use crate::cli::{InputArgs, ReportArgs};
+use crate::audit::checks::Verdict;
+use crate::audit::logs::{Window, evidence};
+use crate::cli::{IdentityArgs, InputArgs, ReportArgs};
 use crate::error::Error;
 use crate::render::renderer;
+use crate::timefmt::hour_rfc3339;
 use crate::timefmt::parse_day;
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let report = review(&args.input, args.day.as_deref())?;
-    if args.quiet && args.output.output.is_none() && report.worst_status() == Status::Ok {
+    let identity = args.identity.requested().then_some(&args.identity);
+    let report = review(&args.input, args.day.as_deref(), identity)?;
+    let identity_ok = report
+        .identity
+        .as_ref()
+        .is_none_or(|audit| audit.verdict <= Verdict::Pass);
+    if args.quiet
+        && args.output.output.is_none()
+        && report.worst_status() == Status::Ok
+        && identity_ok
+    {
         return Ok(());
     }
     write_output(args.output.output.as_deref(), |out, color| {
@@ -22,8 +35,17 @@ pub fn run(args: ReportArgs) -> Result<()> {
     })
 }
 
-/// Loads the inputs and builds the review of `day` (default: the last complete day).
-pub fn review(input: &InputArgs, day: Option<&str>) -> Result<Report> {
+/// Days of logs whose rdns_* replies the review's identity audit counts: the review day and
+/// the six before it.
+const IDENTITY_DAYS: i64 = 7;
+
+/// Loads the inputs and builds the review of `day` (default: the last complete day), with
+/// the sender identity audit when `identity` asks for one.
+pub fn review(
+    input: &InputArgs,
+    day: Option<&str>,
+    identity: Option<&IdentityArgs>,
+) -> Result<Report> {
     let day = match day {
         Some(text) => Some(parse_day(text).ok_or_else(|| {
             Error::Usage(format!(
@@ -39,11 +61,23 @@ pub fn review(input: &InputArgs, day: Option<&str>) -> Result<Report> {
         None => last_complete_day(aggregates, loaded.tz).ok_or(Error::NoRows)?,
     };
     let summary = InputSummary::from_files(&loaded.scan.files);
-    Ok(build_report(
+    let mut report = build_report(
         aggregates,
         summary,
         day,
         loaded.tz,
         &loaded.config.thresholds,
-    )?)
+    )?;
+    if let Some(args) = identity {
+        let window = Window {
+            from: Some((day - IDENTITY_DAYS + 1) * 24),
+            to: Some((day + 1) * 24),
+        };
+        let mut inputs = identity_inputs(args)?;
+        inputs.logs = Some(evidence(aggregates, window));
+        inputs.from = window.from.map(hour_rfc3339);
+        inputs.to = window.to.map(hour_rfc3339);
+        report.identity = Some(crate::audit::run(&inputs, &dns_settings(args)?)?);
+    }
+    Ok(report)
 }

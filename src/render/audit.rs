@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use super::html::{STYLE, escape};
+use super::markdown::cell;
+use super::table::wrap;
 use crate::audit::checks::{Check, Verdict};
 use crate::audit::{Audit, IpAudit};
 use crate::cli::AuditFormat;
@@ -59,18 +61,20 @@ fn headline(audit: &Audit) -> String {
     line
 }
 
-/// What identifies an IP besides its address: "EHLO x · VirtualMTA y · pool z · PTR p".
+/// The names, or "none".
+fn or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// What identifies an IP besides its address: "PTR p · EHLO x · VirtualMTA y · pool z".
 fn identity_line(ip: &IpAudit) -> String {
-    let list = |items: &[String]| {
-        if items.is_empty() {
-            "-".to_string()
-        } else {
-            items.join(", ")
-        }
-    };
     let mut parts = vec![
-        format!("PTR {}", list(&ip.ptr)),
-        format!("EHLO {}", list(&ip.ehlo)),
+        format!("PTR {}", or_none(&ip.ptr)),
+        format!("EHLO {}", or_none(&ip.ehlo)),
     ];
     if !ip.vmtas.is_empty() {
         parts.push(format!("VirtualMTA {}", ip.vmtas.join(", ")));
@@ -104,48 +108,44 @@ fn paint(verdict: Verdict, color: bool) -> String {
     }
 }
 
-/// The terminal form: one line per IP, and under each IP with problems the failing checks
-/// with their dig commands.
+/// The terminal form, within 80 columns: one line per IP, and under each IP with problems
+/// the checks that did not pass, with their dig commands.
 pub fn table_section(audit: &Audit, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "Sender identity: {}", headline(audit))?;
+    writeln!(out, "{}", wrap(&headline(audit), "Sender identity:", 2))?;
     for ip in &audit.ips {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{} {}  {}",
-            paint(ip.verdict, color),
-            ip.ip,
-            ip.summary
-        )?;
-        writeln!(out, "        {}", identity_line(ip))?;
+        let first = format!("{} {} ", paint(ip.verdict, color), ip.ip);
+        writeln!(out, "{}", wrap(&ip.summary, &first, 8))?;
+        writeln!(out, "{}", wrap(&identity_line(ip), "        ", 8))?;
         for check in problems(ip) {
-            writeln!(
-                out,
-                "        {} {:<13} {}",
+            let first = format!(
+                "        {} {:<14} ",
                 paint(check.verdict, color),
-                check.id.id(),
-                check.explanation
-            )?;
+                check.id.id()
+            );
+            writeln!(out, "{}", wrap(&check.explanation, &first, CHECK_INDENT))?;
             for command in &check.dig {
-                writeln!(out, "{:>30}$ {command}", "")?;
+                writeln!(out, "{:CHECK_INDENT$}$ {command}", "")?;
             }
         }
     }
     Ok(())
 }
 
+/// Where the explanation of a check starts in the table.
+const CHECK_INDENT: usize = 31;
+
 pub fn markdown_section(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Sender identity\n\n{}\n", headline(audit))?;
     writeln!(out, "| IP | verdict | PTR | EHLO | summary |")?;
     writeln!(out, "|---|---|---|---|---|")?;
-    let cell = |text: &str| text.replace('|', "\\|");
     for ip in &audit.ips {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
             ip.ip,
             ip.verdict.id(),
-            cell(&ip.ptr.join(", ")),
+            cell(&or_none(&ip.ptr)),
             cell(&ip.ehlo.join(", ")),
             cell(&ip.summary)
         )?;
@@ -191,7 +191,7 @@ pub fn html_section(audit: &Audit) -> String {
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             ip.ip,
             ip.verdict.id(),
-            escape(&ip.ptr.join(", ")),
+            escape(&or_none(&ip.ptr)),
             escape(&ip.ehlo.join(", ")),
             escape(&ip.vmtas.join(", ")),
             escape(&ip.summary)

@@ -227,6 +227,9 @@ impl Renderer for Html {
             let pool = |g: &GroupDay| g.pool.clone().unwrap_or_default();
             group_table(out, Some(("pool", &pool)), &pools, None)?;
         }
+        if let Some(identity) = &r.identity {
+            out.write_all(super::audit::html_section(identity).as_bytes())?;
+        }
         writeln!(out, "<h2>Replies no rule knows yet</h2>")?;
         if r.unknown_replies.is_empty() {
             writeln!(out, "<p>None.</p>")?;

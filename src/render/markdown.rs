@@ -10,7 +10,7 @@ use crate::timefmt::hour_rfc3339;
 pub struct Markdown;
 
 /// Escapes text from the logs so it cannot break the table or inject markup.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
@@ -121,6 +121,10 @@ impl Renderer for Markdown {
                     cell(&u.text)
                 )?;
             }
+        }
+        if let Some(identity) = &r.identity {
+            writeln!(out)?;
+            super::audit::markdown_section(identity, out)?;
         }
         let i = &r.input;
         writeln!(out, "\n## Input\n")?;

@@ -46,7 +46,7 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// Wraps text to the table width with a hanging indent.
-fn wrap(text: &str, first: &str, indent: usize) -> String {
+pub(super) fn wrap(text: &str, first: &str, indent: usize) -> String {
     let mut out = String::from(first);
     let mut line_len = first.chars().count();
     for word in text.split_whitespace() {
@@ -167,6 +167,10 @@ impl Renderer for Table {
         for u in &r.unknown_replies {
             let prefix = format!("{:>7} {:<12} ", thousands(u.count), clip(&u.isp, 12));
             writeln!(out, "{prefix}{}", clip(&u.text, WIDTH - prefix.len()))?;
+        }
+        if let Some(identity) = &r.identity {
+            writeln!(out)?;
+            super::audit::table_section(identity, self.color, out)?;
         }
         self.heading(out, "Input")?;
         let i = &r.input;
