@@ -14,7 +14,8 @@ use crate::render::Format;
     long_about = "Reads PowerMTA accounting files (acct CSV, plain or .gz/.zst), classifies every \
 deferral and bounce reply per ISP and sending IP, and reports hourly and daily deferral rates \
 against the previous day, the seven-day average and the four-week trend.",
-    after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --format markdown /var/log/pmta\n  deferwatch hourly --by isp,source_ip --from 2026-10-14T00:00:00Z /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch classify '550 5.7.1 Client host rejected: cannot find your reverse hostname'\n\nExit codes: 0 success, 1 error (bad arguments, unreadable input, malformed rows under --strict).\n`check` follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
+    after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --format markdown /var/log/pmta\n  deferwatch hourly --by isp,source_ip --from 2026-10-14T00:00:00Z /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch classify '550 5.7.1 Client host rejected: cannot find your reverse hostname'\n\nExit codes: 0 success, 1 error (bad arguments, unreadable input, malformed rows under --strict).\n`check` follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN;
+`audit` too: 0 all pass, 1 warn, 2 fail, 3 unknown."
 )]
 pub struct Cli {
     #[command(subcommand)]
