@@ -331,6 +331,29 @@ fn audit_reports_each_outcome_of_the_test_zones_exactly() {
 }
 
 #[test]
+fn audit_output_formats_snapshots() {
+    let Some(server) = knot() else { return };
+    let port = server.port.to_string();
+    for format in ["table", "markdown", "html"] {
+        let (code, out) = audit(
+            server.port,
+            &[
+                "--pmta-config",
+                "testdata/audit/pmta/config",
+                "--format",
+                format,
+                "testdata/audit/acct-audit.csv",
+            ],
+        );
+        assert_eq!(code, 2);
+        // The server's port changes from run to run.
+        let out = out.replace(&format!("127.0.0.1:{port}"), "127.0.0.1:PORT");
+        let out = out.replace(&format!("-p {port} "), "-p PORT ");
+        insta::assert_snapshot!(format!("audit_{format}"), out);
+    }
+}
+
+#[test]
 fn audit_of_hand_given_ips_and_its_exit_codes() {
     let Some(server) = knot() else { return };
     let (code, out) = audit(server.port, &["--ip", "203.0.113.10=MTA10.example.test."]);
