@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use super::dns::{DnsAnswers, Lookup, reverse_name};
+use super::dns::{DnsAnswers, Lookup, missing_reason, reverse_name};
 use super::generic::generic_reason;
 
 /// The outcome of a check. The order is severity: the worst of an IP's checks is its verdict.
@@ -191,7 +191,7 @@ fn ptr(ip: IpAddr, dns: &DnsAnswers, dig: Dig) -> Check {
             ),
         ),
         Lookup::Missing { nxdomain } => {
-            let reason = Lookup::<()>::missing_reason(*nxdomain);
+            let reason = missing_reason(*nxdomain);
             let fix = if ip.is_ipv6() {
                 "IPv6 senders without a PTR are refused by Gmail and Microsoft: disable IPv6 sending for this IP until the ip6.arpa PTR is published"
             } else {
@@ -248,7 +248,7 @@ fn fcrdns(ip: IpAddr, names: &[String], dns: &DnsAnswers, dig: Dig) -> Check {
             )),
             Lookup::Missing { nxdomain } => problems.push(format!(
                 "{name} has no {kind} record ({})",
-                Lookup::<()>::missing_reason(*nxdomain)
+                missing_reason(*nxdomain)
             )),
             Lookup::Failed(reason) => unknown.push(format!("{name}: {reason}")),
         }
@@ -312,10 +312,9 @@ fn ehlo_resolves(ip: IpAddr, ehlos: &[String], dns: &DnsAnswers, dig: Dig) -> Ch
     for name in ehlos {
         match dns.addresses(name) {
             Lookup::Found(_) => {}
-            Lookup::Missing { nxdomain } => missing.push(format!(
-                "{name} ({})",
-                Lookup::<()>::missing_reason(*nxdomain)
-            )),
+            Lookup::Missing { nxdomain } => {
+                missing.push(format!("{name} ({})", missing_reason(*nxdomain)))
+            }
             Lookup::Failed(reason) => unknown.push(format!("{name}: {reason}")),
         }
     }

@@ -3,6 +3,7 @@
 //! queries, and only to the chosen server (or the system's resolvers).
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use hickory_resolver::config::{
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
+use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
 
 use crate::error::Error;
@@ -41,11 +43,9 @@ pub enum Lookup<T> {
     Failed(String),
 }
 
-impl<T> Lookup<T> {
-    /// "NXDOMAIN" or "no record", for explanations.
-    pub fn missing_reason(nxdomain: bool) -> &'static str {
-        if nxdomain { "NXDOMAIN" } else { "no record" }
-    }
+/// Why a lookup found nothing, for explanations: "NXDOMAIN" or "no record".
+pub fn missing_reason(nxdomain: bool) -> &'static str {
+    if nxdomain { "NXDOMAIN" } else { "no record" }
 }
 
 /// Everything the checks read: PTR names per IP, addresses (A and AAAA) per name. Names are
@@ -99,11 +99,13 @@ pub fn resolve(
         .build()
         .map_err(|err| Error::Dns(format!("cannot start the DNS client: {err}")))?;
     let resolver = build_resolver(settings)?;
-    runtime.block_on(async {
+    let progress = progress_bar(ips.len() + names.len());
+    let answers = runtime.block_on(async {
         let mut answers = DnsAnswers::default();
         let mut questions: Vec<Question> = ips.iter().map(|&ip| Question::Ptr(ip)).collect();
         questions.extend(names.iter().map(|n| Question::Addresses(n.clone())));
-        ask_all(&resolver, questions, settings.concurrency, &mut answers).await?;
+        let limit = settings.concurrency;
+        ask_all(&resolver, questions, limit, &mut answers, &progress).await?;
         let ptr_names: BTreeSet<String> = answers
             .ptr
             .values()
@@ -114,10 +116,26 @@ pub fn resolve(
             .flatten()
             .filter(|name| !answers.addresses.contains_key(name))
             .collect();
-        let questions = ptr_names.into_iter().map(Question::Addresses).collect();
-        ask_all(&resolver, questions, settings.concurrency, &mut answers).await?;
-        Ok(answers)
-    })
+        let questions: Vec<Question> = ptr_names.into_iter().map(Question::Addresses).collect();
+        progress.inc_length(questions.len() as u64);
+        ask_all(&resolver, questions, limit, &mut answers, &progress).await?;
+        Ok::<_, Error>(answers)
+    });
+    progress.finish_and_clear();
+    answers
+}
+
+/// A count of answered questions on stderr, only when stderr is a terminal.
+fn progress_bar(questions: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(questions as u64);
+    bar.set_style(
+        ProgressStyle::with_template("asking DNS {bar:30} {pos}/{len} names, eta {eta}")
+            .expect("valid template"),
+    );
+    bar
 }
 
 fn build_resolver(settings: &DnsSettings) -> Result<TokioResolver, Error> {
@@ -171,6 +189,7 @@ async fn ask_all(
     questions: Vec<Question>,
     limit: usize,
     answers: &mut DnsAnswers,
+    progress: &ProgressBar,
 ) -> Result<(), Error> {
     let mut in_flight = JoinSet::new();
     let mut record = |reply: Result<Reply, tokio::task::JoinError>| -> Result<(), Error> {
@@ -178,6 +197,7 @@ async fn ask_all(
             Reply::Ptr(ip, lookup) => answers.ptr.insert(ip, lookup).map(|_| ()),
             Reply::Addresses(name, lookup) => answers.addresses.insert(name, lookup).map(|_| ()),
         };
+        progress.inc(1);
         Ok(())
     };
     for question in questions {

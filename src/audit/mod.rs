@@ -178,12 +178,8 @@ fn assemble(
             Verdict::Fail => totals.fail += 1,
         }
     }
-    // Fail outranks unknown for the run: a known failure is what the operator must act on.
-    let verdict = if totals.fail > 0 {
-        Verdict::Fail
-    } else {
-        audits.first().map_or(Verdict::Pass, |a| a.verdict)
-    };
+    // Worst first: the first IP's verdict is the run's (fail outranks unknown).
+    let verdict = audits.first().map_or(Verdict::Pass, |a| a.verdict);
     Audit {
         resolver: settings
             .server
