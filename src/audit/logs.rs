@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
 use crate::read::record::RecordKind;
+use crate::render::thousands;
 use crate::timefmt::hour_rfc3339;
 
 /// The `rdns_*` replies of one class that one IP received.
@@ -162,19 +163,6 @@ fn join_and(items: &[&str]) -> String {
     }
 }
 
-/// 1204 -> "1,204".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,7 +181,5 @@ mod tests {
             describe(&replies),
             "1,204 rdns_missing deferrals and 3 bounces at gmail and microsoft since 2026-10-20"
         );
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(999), "999");
     }
 }
