@@ -32,11 +32,7 @@ pub fn warm_up_in_background() {
             class: None,
         };
         aggregates.counts.insert(key, 1);
-        if let Ok(cells) = frame::cells_frame(&aggregates, Tz::UTC) {
-            for period in [Period::Hour] {
-                let _ = metrics::compute(&cells.frame, &cells.names, period, &[Dim::Isp]);
-            }
-        }
+        let _ = hourly(&aggregates, &[Dim::Isp], None, None);
     });
 }
 

@@ -93,7 +93,8 @@ impl Classifier {
                 });
             }
             let text = rule.pattern.as_ref().map(|p| {
-                patterns.push(p.clone());
+                // User patterns fold case themselves; the text they see is lowercase.
+                patterns.push(format!("(?i:{p})"));
                 patterns.len() - 1
             });
             let status = match &rule.status {
@@ -113,7 +114,7 @@ impl Classifier {
         for builtin in BUILTIN_RULES {
             let (text, status) = match builtin.matcher {
                 Matcher::Text(p) => {
-                    patterns.push(p.to_string());
+                    patterns.push(lowercase_pattern(p));
                     (Some(patterns.len() - 1), None)
                 }
                 Matcher::Status(p) => {
@@ -146,8 +147,9 @@ impl Classifier {
     /// Classifies a normalized reply, in the context of an ISP id.
     pub fn classify(&self, isp: &str, reply: &Reply) -> Verdict {
         let mut matched = PatternSet::new(self.texts.pattern_len());
+        let text = reply.text.to_ascii_lowercase();
         self.texts
-            .which_overlapping_matches(&Input::new(&reply.text), &mut matched);
+            .which_overlapping_matches(&Input::new(&text), &mut matched);
         for rule in &self.rules {
             if !rule.isps.is_empty() && !rule.isps.iter().any(|i| i == isp) {
                 continue;
@@ -198,11 +200,25 @@ impl Classifier {
     }
 }
 
+/// A built-in pattern for lowercase text: its letters lowercased, escapes (`\B`, `\D`)
+/// left as they are. Matching lowercase text with lowercase patterns is the same as
+/// matching case-insensitively, without the case-folding classes that made up a third of
+/// the rule table's compile time.
+fn lowercase_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut escaped = false;
+    for c in pattern.chars() {
+        out.push(if escaped { c } else { c.to_ascii_lowercase() });
+        escaped = !escaped && c == '\\';
+    }
+    out
+}
+
 /// Compiles the text patterns into one automaton that reports every pattern matching a
 /// text. Each distinct reply is matched once (the aggregator caches verdicts), so this is
-/// built for a quick start rather than the fastest search: no literal prefilters, and
-/// ASCII case folding and classes (replies are ASCII), which cuts the build from about
-/// 10 ms to 3.
+/// built for a quick start rather than the fastest search: no literal prefilters, ASCII
+/// classes (replies are ASCII), and no case folding (the text is lowercased instead),
+/// which cuts the build from about 10 ms to 2.
 fn compile_texts(patterns: &[String]) -> Result<meta::Regex, Box<meta::BuildError>> {
     meta::Regex::builder()
         .configure(
@@ -212,12 +228,7 @@ fn compile_texts(patterns: &[String]) -> Result<meta::Regex, Box<meta::BuildErro
                 .auto_prefilter(false)
                 .nfa_size_limit(Some(64 << 20)),
         )
-        .syntax(
-            syntax::Config::new()
-                .case_insensitive(true)
-                .unicode(false)
-                .utf8(false),
-        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
         .build_many(patterns)
         .map_err(Box::new)
 }

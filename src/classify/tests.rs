@@ -435,3 +435,29 @@ fn bad_user_rules_are_config_errors() {
     assert!(err.contains("rule `y`: bad pattern"), "{err}");
     assert!(err.contains("unclosed group"), "{err}");
 }
+
+#[test]
+fn built_in_patterns_are_lowercased_but_their_escapes_are_not() {
+    assert_eq!(
+        lowercase_pattern(r"\bDY-00\d|\[?TSS?0[1-8]\]?|\S+[A-Z]\\B"),
+        r"\bdy-00\d|\[?tss?0[1-8]\]?|\S+[a-z]\\b"
+    );
+    assert_eq!(
+        verdict("microsoft", "550 5.7.1 ... (DY-001)").rule,
+        "microsoft-dynamic"
+    );
+}
+
+#[test]
+fn user_patterns_still_fold_case() {
+    let rule = UserRule {
+        id: "custom".into(),
+        class: "policy".into(),
+        pattern: Some("Our Custom REPLY".into()),
+        status: None,
+        isps: Vec::new(),
+    };
+    let classifier = Classifier::new(&[rule]).unwrap();
+    let verdict = classifier.classify_row("other", false, "550 our custom reply here", "");
+    assert_eq!(verdict.rule, "custom");
+}
