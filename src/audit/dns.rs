@@ -99,11 +99,11 @@ pub fn resolve(
         .build()
         .map_err(|err| Error::Dns(format!("cannot start the DNS client: {err}")))?;
     let resolver = build_resolver(settings)?;
-    let progress = progress_bar(ips.len() + names.len());
+    let progress = progress_bar(ips.len() + 2 * names.len());
     let answers = runtime.block_on(async {
         let mut answers = DnsAnswers::default();
         let mut questions: Vec<Question> = ips.iter().map(|&ip| Question::Ptr(ip)).collect();
-        questions.extend(names.iter().map(|n| Question::Addresses(n.clone())));
+        questions.extend(names.iter().flat_map(|n| addresses_of(n)));
         let limit = settings.concurrency;
         ask_all(&resolver, questions, limit, &mut answers, &progress).await?;
         let ptr_names: BTreeSet<String> = answers
@@ -116,7 +116,7 @@ pub fn resolve(
             .flatten()
             .filter(|name| !answers.addresses.contains_key(name))
             .collect();
-        let questions: Vec<Question> = ptr_names.into_iter().map(Question::Addresses).collect();
+        let questions: Vec<Question> = ptr_names.iter().flat_map(|n| addresses_of(n)).collect();
         progress.inc_length(questions.len() as u64);
         ask_all(&resolver, questions, limit, &mut answers, &progress).await?;
         Ok::<_, Error>(answers)
@@ -125,14 +125,14 @@ pub fn resolve(
     answers
 }
 
-/// A count of answered questions on stderr, only when stderr is a terminal.
+/// A count of answered queries on stderr, only when stderr is a terminal.
 fn progress_bar(questions: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(questions as u64);
     bar.set_style(
-        ProgressStyle::with_template("asking DNS {bar:30} {pos}/{len} names, eta {eta}")
+        ProgressStyle::with_template("asking DNS {bar:30} {pos}/{len} queries, eta {eta}")
             .expect("valid template"),
     );
     bar
@@ -174,8 +174,16 @@ fn build_resolver(settings: &DnsSettings) -> Result<TokioResolver, Error> {
 #[derive(Debug, Clone)]
 enum Question {
     Ptr(IpAddr),
-    /// A and AAAA of a name.
-    Addresses(String),
+    A(String),
+    Aaaa(String),
+}
+
+/// The two questions for the addresses of a name, asked side by side.
+fn addresses_of(name: &str) -> [Question; 2] {
+    [
+        Question::A(name.to_string()),
+        Question::Aaaa(name.to_string()),
+    ]
 }
 
 enum Reply {
@@ -194,9 +202,18 @@ async fn ask_all(
     let mut in_flight = JoinSet::new();
     let mut record = |reply: Result<Reply, tokio::task::JoinError>| -> Result<(), Error> {
         match reply.map_err(|err| Error::Dns(format!("a DNS query task failed: {err}")))? {
-            Reply::Ptr(ip, lookup) => answers.ptr.insert(ip, lookup).map(|_| ()),
-            Reply::Addresses(name, lookup) => answers.addresses.insert(name, lookup).map(|_| ()),
-        };
+            Reply::Ptr(ip, lookup) => {
+                answers.ptr.insert(ip, lookup);
+            }
+            Reply::Addresses(name, lookup) => {
+                // A and AAAA arrive apart: the second joins the first.
+                let lookup = match answers.addresses.remove(&name) {
+                    Some(first) => union(first, lookup),
+                    None => lookup,
+                };
+                answers.addresses.insert(name, lookup);
+            }
+        }
         progress.inc(1);
         Ok(())
     };
@@ -227,19 +244,21 @@ async fn ask(resolver: &TokioResolver, question: Question) -> Reply {
             });
             Reply::Ptr(ip, lookup)
         }
-        Question::Addresses(name) => {
-            let fqdn = format!("{name}.");
-            let v4 = resolver.ipv4_lookup(fqdn.as_str()).await;
-            let v4 = found(v4, |data| match data {
+        Question::A(name) => {
+            let lookup = resolver.ipv4_lookup(format!("{name}.")).await;
+            let lookup = found(lookup, |data| match data {
                 RData::A(a) => Some(IpAddr::V4(a.0)),
                 _ => None,
             });
-            let v6 = resolver.ipv6_lookup(fqdn.as_str()).await;
-            let v6 = found(v6, |data| match data {
+            Reply::Addresses(name, lookup)
+        }
+        Question::Aaaa(name) => {
+            let lookup = resolver.ipv6_lookup(format!("{name}.")).await;
+            let lookup = found(lookup, |data| match data {
                 RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
                 _ => None,
             });
-            Reply::Addresses(name, union(v4, v6))
+            Reply::Addresses(name, lookup)
         }
     }
 }
