@@ -95,11 +95,55 @@ impl CellFrame {
     }
 }
 
+/// How finely a cell frame keeps time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// One row per aggregate cell (hour x ISP x IP x VirtualMTA x pool x kind x class).
+    Hour,
+    /// The cells of one local day summed into one row per ISP x IP x VirtualMTA x pool x
+    /// class, for daily figures only: `hour` then holds `day * 24`. A review needs no
+    /// hours, and on hundreds of sending IPs this frame is a fraction of the hourly one.
+    Day,
+}
+
+/// The columns of a cell frame as they are filled.
+#[derive(Default)]
+struct Rows {
+    hour: Vec<i64>,
+    day: Vec<i32>,
+    isp: Vec<u32>,
+    source_ip: Vec<u32>,
+    vmta: Vec<u32>,
+    pool: Vec<u32>,
+    class: Vec<Option<u32>>,
+    /// delivered, deferred, bounced, queue deferrals.
+    counts: [Vec<i64>; 4],
+}
+
+/// A row's ids, already ranked: isp, source_ip, vmta, pool, class.
+type RowIds = (u32, u32, u32, u32, Option<u32>);
+
+impl Rows {
+    fn push(&mut self, hour: i64, day: i32, ids: RowIds, counts: [u64; 4]) {
+        let (isp, source_ip, vmta, pool, class) = ids;
+        self.hour.push(hour);
+        self.day.push(day);
+        self.isp.push(isp);
+        self.source_ip.push(source_ip);
+        self.vmta.push(vmta);
+        self.pool.push(pool);
+        self.class.push(class);
+        for (column, count) in self.counts.iter_mut().zip(counts) {
+            column.push(count as i64);
+        }
+    }
+}
+
 /// Builds the cell frame: `hour, day, isp, source_ip, vmta, pool, class, delivered,
 /// deferred, bounced, queue_deferrals`. The five names are ids (`u32`, see [`Names`]):
 /// group keys of four bytes instead of strings keep memory and time down. `class` is null
 /// on delivered rows.
-pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<CellFrame> {
+pub fn cells_frame(aggregates: &Aggregates, tz: Tz, grain: Grain) -> PolarsResult<CellFrame> {
     let mut names = Names::default();
     let interned = |interner: &crate::aggregate::intern::Interner| {
         (0..interner.len() as u32)
@@ -114,16 +158,9 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<CellFrame> {
         cols::CLASS,
         Class::ALL.iter().map(|c| c.id().to_string()).collect(),
     );
-    let n = aggregates.counts.len();
-    let mut hour = Vec::with_capacity(n);
-    let mut day = Vec::with_capacity(n);
-    let mut isp = Vec::with_capacity(n);
-    let mut source_ip = Vec::with_capacity(n);
-    let mut vmta = Vec::with_capacity(n);
-    let mut pool = Vec::with_capacity(n);
-    let mut class = Vec::with_capacity(n);
-    let mut counts: [Vec<i64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let mut rows = Rows::default();
     let mut days: HashMap<Hour, i32> = HashMap::new();
+    let mut by_day: HashMap<(i32, RowIds), [u64; 4]> = HashMap::new();
     for (key, &count) in &aggregates.counts {
         let slot = match key.kind {
             RecordKind::Delivered => 0,
@@ -132,32 +169,39 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz) -> PolarsResult<CellFrame> {
             RecordKind::QueueDeferred => 3,
             RecordKind::NotCounted => continue,
         };
-        hour.push(i64::from(key.hour));
-        day.push(
-            *days
-                .entry(key.hour)
-                .or_insert_with(|| local_day(key.hour, tz)),
+        let day = *days
+            .entry(key.hour)
+            .or_insert_with(|| local_day(key.hour, tz));
+        let ids = (
+            isp_rank[key.isp as usize],
+            ip_rank[key.source_ip as usize],
+            vmta_rank[key.vmta as usize],
+            pool_rank[key.pool as usize],
+            key.class.map(|c| class_rank[c as usize]),
         );
-        isp.push(isp_rank[key.isp as usize]);
-        source_ip.push(ip_rank[key.source_ip as usize]);
-        vmta.push(vmta_rank[key.vmta as usize]);
-        pool.push(pool_rank[key.pool as usize]);
-        class.push(key.class.map(|c| class_rank[c as usize]));
-        for (i, column) in counts.iter_mut().enumerate() {
-            column.push(if i == slot { count as i64 } else { 0 });
+        match grain {
+            Grain::Hour => {
+                let mut counts = [0; 4];
+                counts[slot] = count;
+                rows.push(i64::from(key.hour), day, ids, counts);
+            }
+            Grain::Day => by_day.entry((day, ids)).or_default()[slot] += count,
         }
     }
-    let [delivered, deferred, bounced, queue] = counts;
+    for ((day, ids), counts) in by_day {
+        rows.push(i64::from(day) * 24, day, ids, counts);
+    }
+    let [delivered, deferred, bounced, queue] = rows.counts;
     let frame = DataFrame::new(
-        hour.len(),
+        rows.hour.len(),
         vec![
-            Column::new(cols::HOUR.into(), hour),
-            Column::new(cols::DAY.into(), day),
-            Column::new(cols::ISP.into(), isp),
-            Column::new(cols::SOURCE_IP.into(), source_ip),
-            Column::new(cols::VMTA.into(), vmta),
-            Column::new(cols::POOL.into(), pool),
-            Column::new(cols::CLASS.into(), class),
+            Column::new(cols::HOUR.into(), rows.hour),
+            Column::new(cols::DAY.into(), rows.day),
+            Column::new(cols::ISP.into(), rows.isp),
+            Column::new(cols::SOURCE_IP.into(), rows.source_ip),
+            Column::new(cols::VMTA.into(), rows.vmta),
+            Column::new(cols::POOL.into(), rows.pool),
+            Column::new(cols::CLASS.into(), rows.class),
             Column::new(cols::DELIVERED.into(), delivered),
             Column::new(cols::DEFERRED.into(), deferred),
             Column::new(cols::BOUNCED.into(), bounced),

@@ -44,7 +44,7 @@ pub fn hourly(
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<Vec<MetricRow>, Error> {
-    let cells = frame::cells_frame(aggregates, Tz::UTC)?;
+    let cells = frame::cells_frame(aggregates, Tz::UTC, frame::Grain::Hour)?;
     let rows = metrics::compute(&cells.frame, &cells.names, Period::Hour, dims)?;
     Ok(rows
         .into_iter()

@@ -55,10 +55,25 @@ pub fn review(
         None => None,
     };
     let loaded = load(input, History::ForReview(day))?;
-    let aggregates = &loaded.scan.aggregates;
+    let aggregates = loaded.scan.aggregates;
     let day = match day {
         Some(day) => day,
-        None => last_complete_day(aggregates, loaded.tz).ok_or(Error::NoRows)?,
+        None => last_complete_day(&aggregates, loaded.tz).ok_or(Error::NoRows)?,
+    };
+    // The identity audit's log evidence comes first: the review consumes the aggregates.
+    let identity = match identity {
+        Some(args) => {
+            let window = Window {
+                from: Some((day - IDENTITY_DAYS + 1) * 24),
+                to: Some((day + 1) * 24),
+            };
+            let mut inputs = identity_inputs(args)?;
+            inputs.logs = Some(evidence(&aggregates, window));
+            inputs.from = window.from.map(hour_rfc3339);
+            inputs.to = window.to.map(hour_rfc3339);
+            Some((inputs, dns_settings(args)?))
+        }
+        None => None,
     };
     let summary = InputSummary::from_files(&loaded.scan.files);
     let mut report = build_report(
@@ -68,16 +83,8 @@ pub fn review(
         loaded.tz,
         &loaded.config.thresholds,
     )?;
-    if let Some(args) = identity {
-        let window = Window {
-            from: Some((day - IDENTITY_DAYS + 1) * 24),
-            to: Some((day + 1) * 24),
-        };
-        let mut inputs = identity_inputs(args)?;
-        inputs.logs = Some(evidence(aggregates, window));
-        inputs.from = window.from.map(hour_rfc3339);
-        inputs.to = window.to.map(hour_rfc3339);
-        report.identity = Some(crate::audit::run(&inputs, &dns_settings(args)?)?);
+    if let Some((inputs, settings)) = identity {
+        report.identity = Some(crate::audit::run(&inputs, &settings)?);
     }
     Ok(report)
 }
