@@ -83,7 +83,7 @@ pub struct InputArgs {
     /// IANA time zone for day boundaries and displayed times (machine formats stay UTC).
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub tz: String,
-    /// Fail (exit 1) when any row is malformed, instead of counting and skipping it.
+    /// Fail with an error when any row is malformed, instead of counting and skipping it.
     #[arg(long)]
     pub strict: bool,
     /// Worker threads (default: all cores).
