@@ -46,7 +46,7 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Monitoring-plugin check (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     #[command(
-        after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
+        after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db --pmta-config /etc/pmta/config\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
     )]
     Check(CheckArgs),
     /// Sender identity audit: PTR, FCrDNS and EHLO per sending IP, next to the logs' rdns_* replies.
@@ -158,6 +158,10 @@ pub struct CheckArgs {
     /// UNKNOWN when the newest row is older than this many hours (a stalled ingest).
     #[arg(long, value_name = "HOURS")]
     pub max_age: Option<u64>,
+    /// With --pmta-config or --ip, the sender identity audit counts too: a failing IP is
+    /// CRITICAL, a warning (or no DNS answer) WARNING.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 }
 
 /// Where the sending identities come from and how DNS is asked (`audit`, and the review).

@@ -428,6 +428,36 @@ fn the_daily_review_ends_with_the_identity_audit() {
 }
 
 #[test]
+fn check_counts_identity_failures() {
+    let Some(server) = knot() else { return };
+    let resolver = format!("127.0.0.1:{}", server.port);
+    let output = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args([
+            "check",
+            "--resolver",
+            &resolver,
+            "--ip",
+            "203.0.113.10=mta10.example.test",
+        ])
+        .arg("testdata/audit/acct-audit.csv")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // The logs' 203.0.113.11 has no PTR: CRITICAL, named in the summary and the details.
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.starts_with("DEFERWATCH CRITICAL - 2026-10-30: 203.0.113.11 no PTR"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("alert: 203.0.113.11: no PTR; 28 rdns_missing deferrals"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("203.0.113.10:"), "{stdout}");
+}
+
+#[test]
 fn a_server_that_never_answers_gives_unknown_per_ip_and_the_run_finishes() {
     // Bound and never read: queries go unanswered until they time out.
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();

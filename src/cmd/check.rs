@@ -4,6 +4,8 @@
 use super::report::review;
 use crate::analyze::report::{GroupDay, Report};
 use crate::analyze::status::Status;
+use crate::audit::IpAudit;
+use crate::audit::checks::Verdict;
 use crate::cli::CheckArgs;
 use crate::render::percent;
 
@@ -31,7 +33,8 @@ impl State {
 const NAMED_IN_SUMMARY: usize = 4;
 
 pub fn run(args: CheckArgs) -> i32 {
-    let (state, lines) = match review(&args.input, args.day.as_deref(), None) {
+    let identity = args.identity.requested().then_some(&args.identity);
+    let (state, lines) = match review(&args.input, args.day.as_deref(), identity) {
         Ok(report) => verdict(&report, args.max_age),
         Err(err) => (State::Unknown, vec![format!("{err:#}")]),
     };
@@ -71,7 +74,7 @@ fn verdict(report: &Report, max_age_hours: Option<u64>) -> (State, Vec<String>) 
             vec!["no deferral rows (t/tq) in the data: enable `records t,tq` in PowerMTA's <acct-file>".into()],
         );
     }
-    let state = match report.worst_status() {
+    let state = match worst_with_identity(report) {
         Status::Ok => State::Ok,
         Status::Watch => State::Warning,
         Status::Alert => State::Critical,
@@ -104,7 +107,32 @@ fn verdict(report: &Report, max_age_hours: Option<u64>) -> (State, Vec<String>) 
             .filter(|f| f.severity > Status::Ok)
             .map(|f| format!("{}: {}", f.severity.id(), f.message)),
     );
+    lines.extend(
+        identity_problems(report)
+            .map(|(status, ip)| format!("{}: {}: {}", status.id(), ip.ip, ip.summary)),
+    );
     (state, lines)
+}
+
+/// The IPs of the identity audit that did not pass, as statuses: a failing check is an
+/// alert; a warning, or DNS that did not answer, is a watch.
+fn identity_problems(report: &Report) -> impl Iterator<Item = (Status, &IpAudit)> {
+    report
+        .identity
+        .iter()
+        .flat_map(|audit| &audit.ips)
+        .filter_map(|ip| match ip.verdict {
+            Verdict::Fail => Some((Status::Alert, ip)),
+            Verdict::Warn | Verdict::Unknown => Some((Status::Watch, ip)),
+            Verdict::Pass | Verdict::Skip => None,
+        })
+}
+
+/// The report's worst status, with the identity audit's.
+fn worst_with_identity(report: &Report) -> Status {
+    identity_problems(report)
+        .map(|(status, _)| status)
+        .fold(report.worst_status(), Status::max)
 }
 
 /// "gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing", most severe first.
@@ -115,6 +143,10 @@ fn problems_summary(report: &Report) -> String {
         .filter(|g| g.status > Status::Ok)
         .map(|g| (g.status, isp_item(g)))
         .collect();
+    for (status, ip) in identity_problems(report) {
+        let what = ip.summary.split("; ").next().unwrap_or_default();
+        items.push((status, format!("{} {what}", ip.ip)));
+    }
     for finding in report.findings.iter().filter(|f| f.severity > Status::Ok) {
         let Some(ip) = &finding.source_ip else {
             continue;
