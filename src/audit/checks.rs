@@ -50,17 +50,6 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 8] = [
-        CheckId::Ptr,
-        CheckId::PtrGeneric,
-        CheckId::Fcrdns,
-        CheckId::EhloMatch,
-        CheckId::EhloResolves,
-        CheckId::SharedEhlo,
-        CheckId::InConfig,
-        CheckId::RdnsReplies,
-    ];
-
     pub fn id(self) -> &'static str {
         match self {
             CheckId::Ptr => "ptr",

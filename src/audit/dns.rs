@@ -13,7 +13,7 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
 
@@ -174,16 +174,13 @@ fn build_resolver(settings: &DnsSettings) -> Result<TokioResolver, Error> {
 #[derive(Debug, Clone)]
 enum Question {
     Ptr(IpAddr),
-    A(String),
-    Aaaa(String),
+    /// A or AAAA of a name.
+    Address(String, RecordType),
 }
 
 /// The two questions for the addresses of a name, asked side by side.
 fn addresses_of(name: &str) -> [Question; 2] {
-    [
-        Question::A(name.to_string()),
-        Question::Aaaa(name.to_string()),
-    ]
+    [RecordType::A, RecordType::AAAA].map(|kind| Question::Address(name.to_string(), kind))
 }
 
 enum Reply {
@@ -244,17 +241,10 @@ async fn ask(resolver: &TokioResolver, question: Question) -> Reply {
             });
             Reply::Ptr(ip, lookup)
         }
-        Question::A(name) => {
-            let lookup = resolver.ipv4_lookup(format!("{name}.")).await;
+        Question::Address(name, kind) => {
+            let lookup = resolver.lookup(format!("{name}."), kind).await;
             let lookup = found(lookup, |data| match data {
                 RData::A(a) => Some(IpAddr::V4(a.0)),
-                _ => None,
-            });
-            Reply::Addresses(name, lookup)
-        }
-        Question::Aaaa(name) => {
-            let lookup = resolver.ipv6_lookup(format!("{name}.")).await;
-            let lookup = found(lookup, |data| match data {
                 RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
                 _ => None,
             });

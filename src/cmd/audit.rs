@@ -10,7 +10,7 @@ use super::hourly::parse_window;
 use super::output::write_output;
 use super::{History, load};
 use crate::audit::dns::DnsSettings;
-use crate::audit::logs::{Window, evidence};
+use crate::audit::logs::{LogEvidence, Window, evidence};
 use crate::audit::pmta::PmtaConfig;
 use crate::audit::{Audit, AuditInputs};
 use crate::cli::{AuditArgs, IdentityArgs, InputArgs};
@@ -43,10 +43,9 @@ fn could_not_run(err: &anyhow::Error) -> i32 {
 
 fn audit(args: &AuditArgs) -> Result<Audit> {
     let (from, to) = parse_window(args.from.as_deref(), args.to.as_deref())?;
-    let mut inputs = identity_inputs(&args.identity)?;
-    inputs.logs = read_logs(&args.input, Window { from, to })?;
-    inputs.from = from.map(hour_rfc3339);
-    inputs.to = to.map(hour_rfc3339);
+    let window = Window { from, to };
+    let logs = read_logs(&args.input, window)?;
+    let inputs = identity_inputs(&args.identity, logs, window)?;
     if inputs.pmta.is_none() && inputs.by_hand.is_empty() && inputs.logs.is_none() {
         return Err(Error::Usage(
             "nothing to audit: give --pmta-config FILE, --ip IP[=EHLO], or logs (PATHS or --store)"
@@ -57,8 +56,12 @@ fn audit(args: &AuditArgs) -> Result<Audit> {
     Ok(crate::audit::run(&inputs, &dns_settings(&args.identity)?)?)
 }
 
-/// The config and hand-given IPs; the logs are added by the caller.
-pub fn identity_inputs(args: &IdentityArgs) -> Result<AuditInputs, Error> {
+/// The config, the hand-given IPs, and the logs' evidence over `window`.
+pub fn identity_inputs(
+    args: &IdentityArgs,
+    logs: Option<LogEvidence>,
+    window: Window,
+) -> Result<AuditInputs, Error> {
     let pmta = args
         .pmta_config
         .as_deref()
@@ -72,23 +75,18 @@ pub fn identity_inputs(args: &IdentityArgs) -> Result<AuditInputs, Error> {
     Ok(AuditInputs {
         pmta,
         by_hand,
-        ..AuditInputs::default()
+        logs,
+        from: window.from.map(hour_rfc3339),
+        to: window.to.map(hour_rfc3339),
     })
 }
 
 /// The logs' evidence, when logs or stores were given.
-fn read_logs(input: &InputArgs, window: Window) -> Result<Option<crate::audit::logs::LogEvidence>> {
+fn read_logs(input: &InputArgs, window: Window) -> Result<Option<LogEvidence>> {
     if input.paths.is_empty() && input.store.is_empty() {
         return Ok(None);
     }
-    let history = match window.from {
-        Some(from) => History::ForHours {
-            from: Some(from),
-            span: 0,
-        },
-        None => History::All,
-    };
-    let loaded = load(input, history)?;
+    let loaded = load(input, History::since(window.from))?;
     let logs = evidence(&loaded.scan.aggregates, window);
     for field in &logs.unparsable {
         eprintln!("warning: source IP `{field}` in the logs is not an IP address; not audited");

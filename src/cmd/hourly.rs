@@ -54,14 +54,7 @@ pub fn parse_window(
 pub fn run(args: HourlyArgs) -> Result<()> {
     let dims = parse_dims(&args.by)?;
     let (from, to) = parse_window(args.from.as_deref(), args.to.as_deref())?;
-    let history = match from {
-        Some(from) => History::ForHours {
-            from: Some(from),
-            span: 0,
-        },
-        None => History::All,
-    };
-    let loaded = load(&args.input, history)?;
+    let loaded = load(&args.input, History::since(from))?;
     let rows = hourly(&loaded.scan.aggregates, &dims, from, to)?;
     let table = HourlyTable {
         by: &dims,

@@ -72,6 +72,19 @@ pub enum History {
     },
 }
 
+impl History {
+    /// Everything from the hour `from` on (with the hours its baselines need), or all.
+    pub fn since(from: Option<i64>) -> History {
+        match from {
+            Some(from) => History::ForHours {
+                from: Some(from),
+                span: 0,
+            },
+            None => History::All,
+        }
+    }
+}
+
 /// Hours before a window that its hourly baselines need: 168 for the rolling week, and a
 /// day of slack.
 const BASELINE_HOURS: i64 = 8 * 24;

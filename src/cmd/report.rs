@@ -13,7 +13,6 @@ use crate::audit::logs::{Window, evidence};
 use crate::cli::{IdentityArgs, InputArgs, ReportArgs};
 use crate::error::Error;
 use crate::render::renderer;
-use crate::timefmt::hour_rfc3339;
 use crate::timefmt::parse_day;
 
 pub fn run(args: ReportArgs) -> Result<()> {
@@ -67,11 +66,8 @@ pub fn review(
                 from: Some((day - IDENTITY_DAYS + 1) * 24),
                 to: Some((day + 1) * 24),
             };
-            let mut inputs = identity_inputs(args)?;
-            inputs.logs = Some(evidence(&aggregates, window));
-            inputs.from = window.from.map(hour_rfc3339);
-            inputs.to = window.to.map(hour_rfc3339);
-            Some((inputs, dns_settings(args)?))
+            let logs = Some(evidence(&aggregates, window));
+            Some((identity_inputs(args, logs, window)?, dns_settings(args)?))
         }
         None => None,
     };
