@@ -140,14 +140,38 @@ fn push_masked(token: &[u8], out: &mut Vec<u8>) {
         return;
     }
     let is_url = token.windows(3).any(|w| w == b"://");
-    let digits = token.iter().filter(|b| b.is_ascii_digit()).count();
-    if !is_url && is_ipv4(token) {
+    if is_url || is_status(token) {
+        out.extend_from_slice(token);
+    } else if is_ipv4(token) {
         out.extend_from_slice(b"<ip>");
-    } else if !is_url && token.len() >= 12 && digits * 10 >= token.len() * 3 && !is_status(token) {
+    } else if looks_like_id(token, 12) {
         out.extend_from_slice(b"<id>");
+    } else if token.contains(&b'.') {
+        push_labels_masked(token, out);
     } else {
         out.extend_from_slice(token);
     }
+}
+
+/// Masks the id-like labels of a host name, such as the front-end server in Microsoft's
+/// `[DM6PR11MB4563.namprd11.prod.outlook.com]`, which changes from reply to reply.
+fn push_labels_masked(token: &[u8], out: &mut Vec<u8>) {
+    for (i, label) in token.split(|&b| b == b'.').enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        if looks_like_id(label, 8) {
+            out.extend_from_slice(b"<id>");
+        } else {
+            out.extend_from_slice(label);
+        }
+    }
+}
+
+/// At least `min_len` bytes, of which at least 30% are digits.
+fn looks_like_id(token: &[u8], min_len: usize) -> bool {
+    let digits = token.iter().filter(|b| b.is_ascii_digit()).count();
+    token.len() >= min_len && digits * 10 >= token.len() * 3
 }
 
 fn is_ipv4(token: &[u8]) -> bool {
@@ -219,8 +243,16 @@ mod tests {
             &mut out,
         );
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            String::from_utf8_lossy(&out),
             "550 5.1.1 <*@gmail.com> does not exist <id> - gsmtp [<ip>] 5.7.515 OFR005_104"
+        );
+        mask_variable_tokens(
+            b"451 4.7.500 Server busy. [6bc67cff26372c38.namprd11.prod.outlook.com] [DM6PR11MB4563.namprd11.prod.outlook.com]",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "451 4.7.500 Server busy. [<id>.namprd11.prod.outlook.com] [<id>.namprd11.prod.outlook.com]"
         );
     }
 }
