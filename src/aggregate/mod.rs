@@ -1,6 +1,7 @@
 //! Records -> hourly aggregates keyed by interned ids, with the reply-class cache.
 
 pub mod intern;
+pub mod memo;
 pub mod scan;
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use crate::classify::{Class, Classifier, NO_RULE, normalize, normalize::mask_var
 use crate::isp::{IspResolver, mx_host_bytes, queue_domain_bytes, rcpt_domain_bytes};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
 use intern::Interner;
+use memo::{Memo, key_hash};
 
 /// Hours since the Unix epoch (UTC).
 pub type Hour = i32;
@@ -33,6 +35,43 @@ pub struct AggKey {
     pub class: Option<Class>,
 }
 
+/// A cell without its hour. Logs repeat a few thousand of these over every hour, so cells
+/// are counted under a series id and an hour: 16 bytes a cell instead of 32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Series {
+    isp: u32,
+    source_ip: u32,
+    vmta: u32,
+    pool: u32,
+    kind: RecordKind,
+    class: Option<Class>,
+}
+
+impl AggKey {
+    fn series(&self) -> Series {
+        Series {
+            isp: self.isp,
+            source_ip: self.source_ip,
+            vmta: self.vmta,
+            pool: self.pool,
+            kind: self.kind,
+            class: self.class,
+        }
+    }
+
+    fn of(hour: Hour, series: Series) -> AggKey {
+        AggKey {
+            hour,
+            isp: series.isp,
+            source_ip: series.source_ip,
+            vmta: series.vmta,
+            pool: series.pool,
+            kind: series.kind,
+            class: series.class,
+        }
+    }
+}
+
 /// Key of the unknown-reply counts: text, ISP, hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UnknownKey {
@@ -48,7 +87,11 @@ pub struct Aggregates {
     pub source_ips: Interner,
     pub vmtas: Interner,
     pub pools: Interner,
-    pub counts: HashMap<AggKey, u64, RandomState>,
+    /// The distinct series, indexed by their ids.
+    series: Vec<Series>,
+    series_ids: HashMap<Series, u32, RandomState>,
+    /// Row counts by hour and series id.
+    counts: HashMap<(Hour, u32), u64, RandomState>,
     /// Reply texts no rule knows (masked), and how often each was seen.
     pub unknown_texts: Interner,
     pub unknown: HashMap<UnknownKey, u64, RandomState>,
@@ -61,15 +104,15 @@ impl Aggregates {
         let ips = self.source_ips.absorb(&other.source_ips);
         let vmtas = self.vmtas.absorb(&other.vmtas);
         let pools = self.pools.absorb(&other.pools);
-        for (key, count) in &other.counts {
+        for (key, count) in other.cells() {
             let key = AggKey {
                 isp: isps[key.isp as usize],
                 source_ip: ips[key.source_ip as usize],
                 vmta: vmtas[key.vmta as usize],
                 pool: pools[key.pool as usize],
-                ..*key
+                ..key
             };
-            *self.counts.entry(key).or_insert(0) += count;
+            self.add(key, count);
         }
         for (key, count) in &other.unknown {
             let text = if key.text == MORE_UNKNOWN_TEXTS {
@@ -84,6 +127,42 @@ impl Aggregates {
             };
             *self.unknown.entry(key).or_insert(0) += count;
         }
+    }
+
+    /// Counts `count` rows in the cell `key`.
+    pub fn add(&mut self, key: AggKey, count: u64) {
+        let series = self.series_id(key.series());
+        *self.counts.entry((key.hour, series)).or_insert(0) += count;
+    }
+
+    fn series_id(&mut self, series: Series) -> u32 {
+        if let Some(&id) = self.series_ids.get(&series) {
+            return id;
+        }
+        let id = self.series.len() as u32;
+        self.series.push(series);
+        self.series_ids.insert(series, id);
+        id
+    }
+
+    /// Every cell with its row count, in no particular order.
+    pub fn cells(&self) -> impl Iterator<Item = (AggKey, u64)> + '_ {
+        self.counts.iter().map(|(&(hour, series), &count)| {
+            (AggKey::of(hour, self.series[series as usize]), count)
+        })
+    }
+
+    pub fn cell_count(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn reserve_cells(&mut self, cells: usize) {
+        self.counts.reserve(cells);
+    }
+
+    /// The latest hour with a row.
+    pub fn last_hour(&self) -> Option<Hour> {
+        self.counts.keys().map(|&(hour, _)| hour).max()
     }
 
     fn unknown_text_id(&mut self, text: &[u8]) -> u32 {
@@ -110,8 +189,9 @@ pub struct Aggregator<'a> {
     classifier: &'a Classifier,
     resolver: &'a IspResolver,
     pub aggregates: Aggregates,
-    isp_cache: HashMap<Vec<u8>, u32, RandomState>,
-    class_cache: HashMap<Vec<u8>, CachedClass, RandomState>,
+    isp_memo: Memo<u32>,
+    sender_memo: Memo<[u32; 3]>,
+    class_memo: Memo<CachedClass>,
     key_buf: Vec<u8>,
     mask_buf: Vec<u8>,
 }
@@ -122,8 +202,9 @@ impl<'a> Aggregator<'a> {
             classifier,
             resolver,
             aggregates: Aggregates::default(),
-            isp_cache: HashMap::default(),
-            class_cache: HashMap::default(),
+            isp_memo: Memo::new(),
+            sender_memo: Memo::new(),
+            class_memo: Memo::new(),
             key_buf: Vec::with_capacity(256),
             mask_buf: Vec::with_capacity(1024),
         }
@@ -137,12 +218,8 @@ impl<'a> Aggregator<'a> {
         } else {
             rcpt_domain
         };
-        let key = &mut self.key_buf;
-        key.clear();
-        key.extend_from_slice(mx_host_bytes(record.dsn_mta));
-        key.push(0);
-        key.extend_from_slice(domain);
-        if let Some(&id) = self.isp_cache.get(key.as_slice()) {
+        let hash = key_hash(&[mx_host_bytes(record.dsn_mta), domain], &mut self.key_buf);
+        if let Some(id) = self.isp_memo.get(hash) {
             return id;
         }
         let mx = String::from_utf8_lossy(record.dsn_mta);
@@ -150,22 +227,41 @@ impl<'a> Aggregator<'a> {
         let queue = String::from_utf8_lossy(record.queue);
         let isp = self.resolver.resolve(&mx, &rcpt, &queue);
         let id = self.aggregates.isps.intern(isp.as_bytes());
-        self.isp_cache.insert(key.clone(), id);
+        self.isp_memo.insert(hash, id);
         id
+    }
+
+    /// The source IP, VirtualMTA and pool ids of a row; interned once per distinct triple.
+    fn sender_of(&mut self, record: &AcctRecord<'_>) -> [u32; 3] {
+        let [ip, vmta, pool] = [record.source_ip, record.vmta, record.pool].map(<[u8]>::trim_ascii);
+        let hash = key_hash(&[ip, vmta, pool], &mut self.key_buf);
+        if let Some(ids) = self.sender_memo.get(hash) {
+            return ids;
+        }
+        let aggregates = &mut self.aggregates;
+        let ids = [
+            aggregates.source_ips.intern(ip),
+            aggregates.vmtas.intern(vmta),
+            aggregates.pools.intern(pool),
+        ];
+        self.sender_memo.insert(hash, ids);
+        ids
     }
 
     fn class_of(&mut self, record: &AcctRecord<'_>, isp: u32) -> CachedClass {
         let expired = record.kind == RecordKind::Bounced
             && record.bounce_cat.trim_ascii() == b"message-expired";
         mask_variable_tokens(record.dsn_diag, &mut self.mask_buf);
-        let key = &mut self.key_buf;
-        key.clear();
-        key.extend_from_slice(&isp.to_le_bytes());
-        key.push(u8::from(expired));
-        key.extend_from_slice(record.dsn_status);
-        key.push(0xff);
-        key.extend_from_slice(&self.mask_buf);
-        if let Some(&cached) = self.class_cache.get(key.as_slice()) {
+        let hash = key_hash(
+            &[
+                &isp.to_le_bytes(),
+                &[u8::from(expired)],
+                record.dsn_status,
+                &self.mask_buf,
+            ],
+            &mut self.key_buf,
+        );
+        if let Some(cached) = self.class_memo.get(hash) {
             return cached;
         }
         let isp_name = self.aggregates.isps.name(isp);
@@ -179,7 +275,7 @@ impl<'a> Aggregator<'a> {
             class: verdict.class,
             unknown_text,
         };
-        self.class_cache.insert(self.key_buf.clone(), cached);
+        self.class_memo.insert(hash, cached);
         cached
     }
 }
@@ -198,16 +294,16 @@ impl RecordSink for Aggregator<'_> {
         } else {
             None
         };
-        let aggregates = &mut self.aggregates;
+        let [source_ip, vmta, pool] = self.sender_of(record);
         let key = AggKey {
             hour,
             isp,
-            source_ip: aggregates.source_ips.intern(record.source_ip.trim_ascii()),
-            vmta: aggregates.vmtas.intern(record.vmta.trim_ascii()),
-            pool: aggregates.pools.intern(record.pool.trim_ascii()),
+            source_ip,
+            vmta,
+            pool,
             kind: record.kind,
             class,
         };
-        *aggregates.counts.entry(key).or_insert(0) += 1;
+        self.aggregates.add(key, 1);
     }
 }

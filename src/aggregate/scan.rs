@@ -65,7 +65,7 @@ pub fn scan_tasks(
     let next = AtomicUsize::new(0);
     let files: Mutex<Vec<Option<FileStats>>> = Mutex::new(vec![None; inputs.len()]);
     let threads = threads.clamp(1, inputs.len().max(1));
-    let partials: Vec<Aggregates> = std::thread::scope(|scope| {
+    let mut partials: Vec<Aggregates> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -88,6 +88,8 @@ pub fn scan_tasks(
             .collect()
     });
     progress.finish_and_clear();
+    // The largest table takes in the others: the smaller ones grow it the least.
+    partials.sort_by_key(|partial| std::cmp::Reverse(partial.cell_count()));
     let mut partials = partials.into_iter();
     let mut aggregates = partials.next().unwrap_or_default();
     for partial in partials {

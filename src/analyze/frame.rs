@@ -161,7 +161,7 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz, grain: Grain) -> PolarsResul
     let mut rows = Rows::default();
     let mut days: HashMap<Hour, i32> = HashMap::new();
     let mut by_day: HashMap<(i32, RowIds), [u64; 4]> = HashMap::new();
-    for (key, &count) in &aggregates.counts {
+    for (key, count) in aggregates.cells() {
         let slot = match key.kind {
             RecordKind::Delivered => 0,
             RecordKind::Deferred => 1,

@@ -31,7 +31,7 @@ pub fn warm_up_in_background() {
             kind: crate::read::record::RecordKind::Delivered,
             class: None,
         };
-        aggregates.counts.insert(key, 1);
+        aggregates.add(key, 1);
         let _ = hourly(&aggregates, &[Dim::Isp], None, None);
     });
 }

@@ -113,7 +113,7 @@ pub const UNKNOWN_REPLIES_SHOWN: usize = 10;
 /// The last complete day in the data: the day of the latest row when that row is in the
 /// day's last hour, else the day before.
 pub fn last_complete_day(aggregates: &Aggregates, tz: Tz) -> Option<i64> {
-    let last_hour = aggregates.counts.keys().map(|k| k.hour).max()?;
+    let last_hour = aggregates.last_hour()?;
     let day = local_day(last_hour, tz);
     let next_hour_day = local_day(last_hour + 1, tz);
     Some(i64::from(if next_hour_day > day { day } else { day - 1 }))

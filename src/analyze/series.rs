@@ -45,25 +45,21 @@ impl Scope {
             |interner: &crate::aggregate::intern::Interner, id: u32, want: &Option<String>| {
                 want.as_deref().is_none_or(|w| interner.name(id) == w)
             };
-        let mut out = Aggregates {
-            isps: aggregates.isps.clone(),
-            source_ips: aggregates.source_ips.clone(),
-            vmtas: aggregates.vmtas.clone(),
-            pools: aggregates.pools.clone(),
-            ..Default::default()
-        };
+        let mut out = Aggregates::default();
+        out.isps = aggregates.isps.clone();
+        out.source_ips = aggregates.source_ips.clone();
+        out.vmtas = aggregates.vmtas.clone();
+        out.pools = aggregates.pools.clone();
         let isp = Some(self.isp.clone());
-        out.counts = aggregates
-            .counts
-            .iter()
-            .filter(|(key, _)| {
-                wanted(&aggregates.isps, key.isp, &isp)
-                    && wanted(&aggregates.source_ips, key.source_ip, &self.source_ip)
-                    && wanted(&aggregates.pools, key.pool, &self.pool)
-                    && wanted(&aggregates.vmtas, key.vmta, &self.vmta)
-            })
-            .map(|(key, count)| (*key, *count))
-            .collect();
+        let cells = aggregates.cells().filter(|(key, _)| {
+            wanted(&aggregates.isps, key.isp, &isp)
+                && wanted(&aggregates.source_ips, key.source_ip, &self.source_ip)
+                && wanted(&aggregates.pools, key.pool, &self.pool)
+                && wanted(&aggregates.vmtas, key.vmta, &self.vmta)
+        });
+        for (key, count) in cells {
+            out.add(key, count);
+        }
         out
     }
 }

@@ -68,7 +68,7 @@ pub fn evidence(aggregates: &Aggregates, window: Window) -> LogEvidence {
         }
         parsed.push(ip.filter(|ip| !ip.is_unspecified()));
     }
-    for (key, &count) in &aggregates.counts {
+    for (key, count) in aggregates.cells() {
         let hour = i64::from(key.hour);
         if !window.contains(hour) || key.kind == RecordKind::NotCounted {
             continue;

@@ -38,7 +38,7 @@ pub fn run(args: ChartArgs) -> Result<()> {
     };
     let loaded = load(&args.input, history)?;
     let aggregates = &loaded.scan.aggregates;
-    let newest = aggregates.counts.keys().map(|k| i64::from(k.hour)).max();
+    let newest = aggregates.last_hour().map(i64::from);
     let to = to.or(newest.map(|h| h + 1)).unwrap_or(0);
     let from = from.unwrap_or(to - DEFAULT_HOURS);
     if from >= to {

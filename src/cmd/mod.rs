@@ -166,7 +166,7 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
     let mut scan = Scan::default();
     for store in &stores {
         let aggregates = store.load_aggregates(since_hour)?;
-        if scan.aggregates.counts.is_empty() {
+        if scan.aggregates.cell_count() == 0 {
             scan.aggregates = aggregates;
         } else {
             scan.aggregates.merge(&aggregates);

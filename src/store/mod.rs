@@ -228,7 +228,7 @@ impl Store {
             [since_hour],
             |r| r.get(0),
         )?;
-        aggregates.counts.reserve(cells as usize);
+        aggregates.reserve_cells(cells as usize);
         let mut stmt = self.conn.prepare(
             "SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells
              WHERE hour >= ?1",
@@ -248,7 +248,7 @@ impl Store {
                 class: Class::from_id(row.get_ref(6)?.as_str()?),
             };
             let count: i64 = row.get(7)?;
-            *aggregates.counts.entry(key).or_insert(0) += count as u64;
+            aggregates.add(key, count as u64);
         }
         let mut stmt = self
             .conn
@@ -310,7 +310,7 @@ impl Store {
              ON CONFLICT DO UPDATE SET count = count + excluded.count",
         )?;
         // In key order: the table's B-tree is then filled page by page.
-        let mut cells: Vec<(&AggKey, &u64)> = aggregates.counts.iter().collect();
+        let mut cells: Vec<(AggKey, u64)> = aggregates.cells().collect();
         cells.sort_unstable_by_key(|(key, _)| {
             (
                 key.hour,
@@ -329,7 +329,7 @@ impl Store {
                 pools[key.pool as usize],
                 key.kind.id(),
                 key.class.map_or("", Class::id),
-                *count as i64,
+                count as i64,
             ])?;
         }
         let mut add_unknown = self.conn.prepare_cached(
