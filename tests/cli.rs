@@ -36,6 +36,26 @@ fn exact_counts_match_the_generator_ground_truth() {
 }
 
 #[test]
+fn every_cell_is_the_same_on_any_number_of_threads() {
+    // Each thread counts under its own ids; merging re-maps ISP, IP, VirtualMTA, pool and
+    // series ids, so group by all of them.
+    let cells = |threads: &str| {
+        hourly_csv(&[
+            "--by",
+            "isp,source_ip,vmta,pool,class",
+            "--threads",
+            threads,
+            "testdata/sample",
+        ])
+    };
+    let one = cells("1");
+    assert!(one.lines().count() > 2_000);
+    for threads in ["2", "3", "7"] {
+        assert_eq!(cells(threads), one, "--threads {threads}");
+    }
+}
+
+#[test]
 fn sample_report_finds_the_injected_incidents() {
     let r = report_json(&["testdata/sample"]);
     assert_eq!(r["day"], "2026-10-31");
