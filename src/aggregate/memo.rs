@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 use xxhash_rust::xxh3::xxh3_128;
 
-/// How many decisions a memo keeps before starting afresh (2 MB at most).
-pub const MEMO_ENTRIES: usize = 1 << 16;
+/// How many decisions a memo keeps before starting afresh: the most a table of 65,536
+/// buckets holds (7/8 of them), about 2 MB.
+pub const MEMO_ENTRIES: usize = 57_344;
 
 /// The hash under which the decision for `parts` is kept, built in `buf`. Each part is
 /// length-prefixed, so no two lists of parts make the same key.

@@ -1,4 +1,5 @@
-//! Records -> hourly aggregates keyed by interned ids, with the reply-class cache.
+//! Records -> hourly aggregates keyed by interned ids, with the memos that decide each row's
+//! ISP, sender and reply class once per distinct value.
 
 pub mod intern;
 pub mod memo;
@@ -98,6 +99,17 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
+    /// No rows yet, with the ISP, IP, VirtualMTA and pool ids of `other`.
+    pub fn with_names_of(other: &Aggregates) -> Aggregates {
+        Aggregates {
+            isps: other.isps.clone(),
+            source_ips: other.source_ips.clone(),
+            vmtas: other.vmtas.clone(),
+            pools: other.pools.clone(),
+            ..Aggregates::default()
+        }
+    }
+
     /// Adds `other` into `self`, re-mapping its ids.
     pub fn merge(&mut self, other: &Aggregates) {
         let isps = self.isps.absorb(&other.isps);

@@ -45,11 +45,7 @@ impl Scope {
             |interner: &crate::aggregate::intern::Interner, id: u32, want: &Option<String>| {
                 want.as_deref().is_none_or(|w| interner.name(id) == w)
             };
-        let mut out = Aggregates::default();
-        out.isps = aggregates.isps.clone();
-        out.source_ips = aggregates.source_ips.clone();
-        out.vmtas = aggregates.vmtas.clone();
-        out.pools = aggregates.pools.clone();
+        let mut out = Aggregates::with_names_of(aggregates);
         let isp = Some(self.isp.clone());
         let cells = aggregates.cells().filter(|(key, _)| {
             wanted(&aggregates.isps, key.isp, &isp)
