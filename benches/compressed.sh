@@ -11,8 +11,7 @@ source benches/lib.sh
 ROWS_PER_DAY=${ROWS_PER_DAY:-90000}
 RUNS=${RUNS:-5}
 DATA=${DATA:-/tmp/deferwatch-1g}
-cargo build --release --quiet
-BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 if [ ! -f "$DATA/truth.json" ]; then
   "$BIN" generate --out "$DATA" --days 30 --rows-per-day "$ROWS_PER_DAY" --rotate-rows 500000
 fi

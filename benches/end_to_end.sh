@@ -5,11 +5,11 @@
 #   ROWS_PER_DAY=180000 RUNS=3 DATA=/tmp/deferwatch-bench benches/end_to_end.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 ROWS_PER_DAY=${ROWS_PER_DAY:-180000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/deferwatch-bench}
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 if [ ! -f "$DATA/truth.json" ]; then
   "$BIN" generate --out "$DATA" --days 30 --rows-per-day "$ROWS_PER_DAY" --rotate-rows 200000
 fi
@@ -22,7 +22,6 @@ for _ in $(seq "$RUNS"); do
   read -r t m < /tmp/deferwatch-time
   times+=("$t"); rss+=("$m")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 T=$(median "${times[@]}"); M=$(median "${rss[@]}")
 LINE=$(python3 -c "
 b,r,t,m=$BYTES,$ROWS,$T,$M

@@ -17,6 +17,12 @@ timed() {
   RSS_MB=$(( $(median "${rss[@]}") / 1024 ))
 }
 
+# build_release: builds the release binary and sets BIN to its absolute path.
+build_release() {
+  cargo build --release --quiet
+  BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+}
+
 # results_file: today's results file, created with its title when missing.
 results_file() {
   local f

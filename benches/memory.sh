@@ -10,8 +10,7 @@ source benches/lib.sh
 SIZES=${SIZES:-90000 380000 760000}
 RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/deferwatch-mem}
-cargo build --release --quiet
-BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 F=$(results_file)
 {
   printf '\n## Peak memory as the input grows (`benches/memory.sh`, %s cores)\n\n' "$(nproc)"

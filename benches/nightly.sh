@@ -8,16 +8,15 @@
 #   ROWS_PER_DAY=180000 ROWS_90=60000 RUNS=5 DATA=/tmp/deferwatch-nightly benches/nightly.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 ROWS_PER_DAY=${ROWS_PER_DAY:-180000}
 ROWS_90=${ROWS_90:-60000}
 RUNS=${RUNS:-5}
 DATA=${DATA:-/tmp/deferwatch-nightly}
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 mkdir -p "$DATA"
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Runs a command RUNS times after `prepare`; prints the median wall time.
-timed() {
+timed_after() {
   local prepare=$1; shift
   local times=()
   for _ in $(seq "$RUNS"); do
@@ -46,10 +45,10 @@ rm -f "$DATA/history.db"
 for f in "$DATA"/new-day/*; do ln "$f" "$DATA/logs/"; done
 cat "$DATA"/logs/* > /dev/null   # warm the page cache
 DAY_BYTES=$(cat "$DATA"/new-day/* | wc -c)
-T_INC=$(timed 'cp "$DATA/history.db" "$DATA/work.db"' "$BIN" ingest --store "$DATA/work.db" "$DATA/logs")
+T_INC=$(timed_after 'cp "$DATA/history.db" "$DATA/work.db"' "$BIN" ingest --store "$DATA/work.db" "$DATA/logs")
 INC_LINE=$(cat "$DATA/out")
-T_ALONE=$(timed 'rm -f "$DATA/work.db"' "$BIN" ingest --store "$DATA/work.db" "$DATA/new-day")
-T_READ=$(timed ':' "$BIN" hourly --by isp "$DATA/new-day")
+T_ALONE=$(timed_after 'rm -f "$DATA/work.db"' "$BIN" ingest --store "$DATA/work.db" "$DATA/new-day")
+T_READ=$(timed_after ':' "$BIN" hourly --by isp "$DATA/new-day")
 
 # 2. report --store over 90 days x 50 IPs.
 LOGS90=$DATA/90days
@@ -58,8 +57,8 @@ if [ ! -f "$LOGS90/truth.json" ]; then
 fi
 [ -f "$DATA/90days.db" ] || "$BIN" ingest --quiet --store "$DATA/90days.db" "$LOGS90"
 CELLS=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from cells').fetchone()[0])" "$DATA/90days.db")
-T_REPORT=$(timed ':' "$BIN" report --store "$DATA/90days.db")
-T_REPORT_JSON=$(timed ':' "$BIN" report --format json --store "$DATA/90days.db")
+T_REPORT=$(timed_after ':' "$BIN" report --store "$DATA/90days.db")
+T_REPORT_JSON=$(timed_after ':' "$BIN" report --format json --store "$DATA/90days.db")
 
 RESULT=$(python3 - "$T_INC" "$T_ALONE" "$T_READ" "$DAY_BYTES" "$INC_LINE" "$T_REPORT" "$T_REPORT_JSON" "$CELLS" "$RUNS" <<'PY'
 import sys

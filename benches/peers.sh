@@ -14,8 +14,7 @@ RUNS=${RUNS:-3}
 DATA=${DATA:-/tmp/deferwatch-peers}
 OUT=${OUT:-$DATA-results}
 SHARED=${SHARED:-../shared/bench}
-cargo build --release --quiet
-BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 if [ ! -f "$DATA/truth.json" ]; then
   "$BIN" generate --out "$DATA" --days 30 --rows-per-day "$ROWS_PER_DAY" --rotate-rows 500000
 fi

@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/lib.sh
 RUNS=${RUNS:-30}
-cargo build --release --quiet
-BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+build_release
 F=$(results_file)
 {
   printf '\n## Startup on small inputs (`benches/startup.sh`, %s cores)\n\n' "$(nproc)"
