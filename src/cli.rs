@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::chart::ChartKind;
 use crate::render::Format;
+use crate::render::audit::AuditFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,6 +71,20 @@ pub enum Command {
         after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big"
     )]
     Generate(GenerateArgs),
+}
+
+impl Command {
+    /// Whether the command reads logs or stores into the analytics layer.
+    pub fn reads_logs(&self) -> bool {
+        matches!(
+            self,
+            Command::Report(_)
+                | Command::Hourly(_)
+                | Command::Chart(_)
+                | Command::Check(_)
+                | Command::Audit(_)
+        )
+    }
 }
 
 /// Options every command that reads logs shares.
@@ -188,22 +204,6 @@ pub struct IdentityArgs {
     pub dns_concurrency: usize,
 }
 
-impl IdentityArgs {
-    /// Whether the user asked for an audit (a config or IPs to audit).
-    pub fn requested(&self) -> bool {
-        self.pmta_config.is_some() || !self.ips.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuditFormat {
-    Table,
-    Markdown,
-    Json,
-    /// One self-contained HTML page, styled as the daily review.
-    Html,
-}
-
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
@@ -220,16 +220,6 @@ pub struct AuditArgs {
     pub format: AuditFormat,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ChartKind {
-    /// Hourly deferral rate with its 7-day and previous-day baselines, and attempts.
-    Rate,
-    /// Deferrals per hour, stacked by reply class.
-    Classes,
-    /// Deferral rate per source IP and hour (a heat map).
-    Ips,
 }
 
 #[derive(Debug, Args)]

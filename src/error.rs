@@ -2,12 +2,47 @@
 
 use thiserror::Error;
 
-/// Exit codes (documented in the README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Every exit code the tool uses (documented in the README and `--help`). Most commands exit
+/// `Success` or `Error`; `check` and `audit` follow the monitoring-plugin convention
+/// (OK is `Success`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitCode {
-    Success = 0,
-    Error = 1,
+    /// 0: done; for `check` and `audit`, OK.
+    Success,
+    /// 1: bad arguments, unreadable input, malformed rows under --strict.
+    Error,
+    /// 1: `check`/`audit` WARNING.
+    Warning,
+    /// 2: `check`/`audit` CRITICAL.
+    Critical,
+    /// 3: `check`/`audit` UNKNOWN: no verdict could be given.
+    Unknown,
 }
+
+impl ExitCode {
+    /// The process exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::Error | ExitCode::Warning => 1,
+            ExitCode::Critical => 2,
+            ExitCode::Unknown => 3,
+        }
+    }
+
+    /// The monitoring-plugin state name.
+    pub fn plugin_state(self) -> &'static str {
+        match self {
+            ExitCode::Success => "OK",
+            ExitCode::Warning => "WARNING",
+            ExitCode::Critical => "CRITICAL",
+            ExitCode::Error | ExitCode::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// The prefix of every error message the binary prints.
+pub const ERROR_PREFIX: &str = "deferwatch";
 
 #[derive(Debug, Error)]
 pub enum Error {

@@ -3,22 +3,19 @@
 use clap::Parser;
 
 use deferwatch::cli::Cli;
-use deferwatch::error::ExitCode;
+use deferwatch::error::{ERROR_PREFIX, ExitCode};
 
 fn main() {
     let cli = Cli::parse();
     let code = match deferwatch::cmd::run(cli) {
         Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::Success,
         Err(err) => {
-            if is_broken_pipe(&err) {
-                ExitCode::Success as i32
-            } else {
-                eprintln!("deferwatch: {err:#}");
-                ExitCode::Error as i32
-            }
+            eprintln!("{ERROR_PREFIX}: {err:#}");
+            ExitCode::Error
         }
     };
-    std::process::exit(code);
+    std::process::exit(code.code());
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -16,6 +16,13 @@ pub fn hour_rfc3339(hour: i64) -> String {
     rfc3339(hour * 3600)
 }
 
+/// The start of an epoch hour in UTC for titles: `2026-10-01 13:00`.
+pub fn hour_utc_minutes(hour: i64) -> String {
+    DateTime::<Utc>::from_timestamp(hour * 3600, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// The start of an epoch hour in `tz`, for tables (`2026-10-01 09:00 EDT`).
 pub fn hour_local(hour: i64, tz: Tz) -> String {
     Utc.timestamp_opt(hour * 3600, 0)
@@ -40,4 +47,58 @@ pub fn parse_day(text: &str) -> Option<i64> {
 
 fn epoch_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
+}
+
+/// A calendar day, as days since the epoch; shown and serialised as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(pub i64);
+
+impl Day {
+    /// The first epoch hour of the day, counted in UTC.
+    pub fn first_hour(self) -> i64 {
+        self.0 * 24
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&day_string(self.0))
+    }
+}
+
+impl serde::Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An instant in epoch seconds; shown and serialised as RFC 3339 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UtcTime(pub i64);
+
+impl std::fmt::Display for UtcTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&rfc3339(self.0))
+    }
+}
+
+impl serde::Serialize for UtcTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_times_show_as_they_serialise() {
+        let day = Day(parse_day("2026-10-14").unwrap());
+        assert_eq!(day.to_string(), "2026-10-14");
+        assert_eq!(serde_json::to_string(&day).unwrap(), "\"2026-10-14\"");
+        let midnight = UtcTime(day.first_hour() * 3600);
+        assert_eq!(midnight.to_string(), "2026-10-14T00:00:00Z");
+        assert_eq!(serde_json::to_string(&midnight).unwrap(), "\"2026-10-14T00:00:00Z\"");
+    }
 }

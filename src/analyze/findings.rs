@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::report::GroupDay;
+use super::group::GroupDay;
 use super::status::{Status, Thresholds};
 use crate::classify::Class;
 

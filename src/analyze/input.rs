@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::read::stats::{FileStats, MalformedReason};
-use crate::timefmt::rfc3339;
+use crate::timefmt::UtcTime;
 
 /// The PowerMTA config lines that enable deferral records.
 pub const ENABLE_DEFERRAL_RECORDS: &str = "<acct-file /var/log/pmta/diag.csv>\n    records t,tq\n    move-interval 1d\n    delete-after 60d\n</acct-file>";
@@ -31,8 +31,8 @@ pub struct InputSummary {
     pub malformed_by_reason: BTreeMap<MalformedReason, u64>,
     /// Files that ended in a partial row (still being written); that row was not counted.
     pub partial_last_lines: usize,
-    pub first: Option<String>,
-    pub last: Option<String>,
+    pub first: Option<UtcTime>,
+    pub last: Option<UtcTime>,
     /// Whether any `t` or `tq` rows were seen; without them there is no deferral rate.
     pub has_deferral_rows: bool,
     pub problems: Vec<FileProblem>,
@@ -61,8 +61,8 @@ impl InputSummary {
             malformed: malformed_by_reason.values().sum(),
             malformed_by_reason,
             partial_last_lines: files.iter().filter(|f| f.partial_last_line).count(),
-            first: files.iter().filter_map(|f| f.first).min().map(rfc3339),
-            last: files.iter().filter_map(|f| f.last).max().map(rfc3339),
+            first: files.iter().filter_map(|f| f.first).min().map(UtcTime),
+            last: files.iter().filter_map(|f| f.last).max().map(UtcTime),
             has_deferral_rows: deferral_rows > 0,
             problems,
         }

@@ -3,6 +3,7 @@
 pub mod export;
 pub mod findings;
 pub mod frame;
+pub mod group;
 pub mod input;
 pub mod metrics;
 pub mod report;

@@ -7,70 +7,17 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::findings::{Finding, find};
+use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
 use super::input::InputSummary;
 use super::metrics::{Dim, MetricRow, Period, compute, trends};
-use super::status::{Assessment, Status, Thresholds};
+use super::status::{Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
-use crate::audit::Audit;
 use crate::error::Error;
-use crate::timefmt::day_string;
-
-/// One group's day.
-#[derive(Debug, Clone, Serialize)]
-pub struct GroupDay {
-    pub isp: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_ip: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
-    pub attempts: u64,
-    pub delivered: u64,
-    pub deferred: u64,
-    pub bounced: u64,
-    pub queue_deferrals: u64,
-    pub deferral_rate: Option<f64>,
-    pub bounce_rate: Option<f64>,
-    pub prev_day_deferral_rate: Option<f64>,
-    pub rolling_7d_deferral_rate: Option<f64>,
-    pub trend_pp_per_week: Option<f64>,
-    pub status: Status,
-    /// Deferrals, bounces and queue deferrals by class.
-    pub classes: BTreeMap<String, u64>,
-    #[serde(skip)]
-    pub assessment: Option<Assessment>,
-    /// The daily rates of the 28 days up to the review day, oldest first (for sparklines).
-    #[serde(skip)]
-    pub history: Vec<DayRate>,
-}
-
-/// One day of a group's deferral rate and its seven-day baseline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DayRate {
-    pub day: i64,
-    pub rate: Option<f64>,
-    pub rolling_7d: Option<f64>,
-}
-
-/// Days of history kept for sparklines.
-pub const HISTORY_DAYS: i64 = 28;
-
-impl GroupDay {
-    /// Classes by count, largest first.
-    pub fn top_classes(&self) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self.classes.iter().map(|(c, n)| (c.as_str(), *n)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        v
-    }
-
-    /// The change of the deferral rate against the seven-day average, in pp.
-    pub fn change_pp(&self) -> Option<f64> {
-        Some((self.deferral_rate? - self.rolling_7d_deferral_rate?) * 100.0)
-    }
-}
+use crate::timefmt::Day;
 
 /// A reply text no rule knows, and how often it was seen on the day.
 #[derive(Debug, Clone, Serialize)]
@@ -82,7 +29,7 @@ pub struct UnknownReply {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub day: String,
+    pub day: Day,
     pub timezone: String,
     pub isps: Vec<GroupDay>,
     pub source_ips: Vec<GroupDay>,
@@ -90,9 +37,6 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub unknown_replies: Vec<UnknownReply>,
     pub input: InputSummary,
-    /// The sender identity audit, when the review was asked to run it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<Audit>,
 }
 
 impl Report {
@@ -154,7 +98,7 @@ pub fn build_report(
         .collect();
     let findings = find(&isps, &source_ips, &pools, thresholds);
     let mut report = Report {
-        day: day_string(day),
+        day: Day(day),
         timezone: tz.name().to_string(),
         isps,
         source_ips,
@@ -162,7 +106,6 @@ pub fn build_report(
         findings,
         unknown_replies,
         input,
-        identity: None,
     };
     apply_finding_statuses(&mut report);
     Ok(report)

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
+use crate::numfmt::thousands;
 use crate::read::record::RecordKind;
-use crate::render::thousands;
 use crate::timefmt::hour_rfc3339;
 
 /// The `rdns_*` replies of one class that one IP received.

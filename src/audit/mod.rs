@@ -15,10 +15,11 @@ use serde::Serialize;
 
 use checks::{Check, CheckId, Dig, Known, Verdict, identity_checks};
 use dns::{DnsAnswers, DnsSettings, Lookup};
-use logs::{LogEvidence, RdnsReplies, describe};
+use logs::{LogEvidence, RdnsReplies, Window, describe};
 use pmta::PmtaConfig;
 
-use crate::error::Error;
+use crate::error::{Error, ExitCode};
+use crate::timefmt::hour_rfc3339;
 
 /// What the audit starts from.
 #[derive(Debug, Default)]
@@ -28,9 +29,8 @@ pub struct AuditInputs {
     pub by_hand: Vec<(IpAddr, Option<String>)>,
     /// The logs' evidence, when logs or stores were given.
     pub logs: Option<LogEvidence>,
-    /// The window of the logs, for the output (RFC 3339 UTC).
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// The hours of the logs the evidence covers.
+    pub window: Window,
 }
 
 /// The audit of one sending IP.
@@ -72,13 +72,14 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// The monitoring-plugin exit code: 0 all pass, 1 warn, 2 fail, 3 unknown (no answer).
-    pub fn exit_code(&self) -> i32 {
+    /// The monitoring-plugin exit code: OK all pass, WARNING warn, CRITICAL fail, UNKNOWN
+    /// (no answer).
+    pub fn exit_code(&self) -> ExitCode {
         match self.verdict {
-            Verdict::Skip | Verdict::Pass => 0,
-            Verdict::Warn => 1,
-            Verdict::Fail => 2,
-            Verdict::Unknown => 3,
+            Verdict::Skip | Verdict::Pass => ExitCode::Success,
+            Verdict::Warn => ExitCode::Warning,
+            Verdict::Fail => ExitCode::Critical,
+            Verdict::Unknown => ExitCode::Unknown,
         }
     }
 }
@@ -184,8 +185,8 @@ fn assemble(
         resolver: settings
             .server
             .map_or_else(|| "system".to_string(), |s| s.to_string()),
-        from: inputs.from.clone(),
-        to: inputs.to.clone(),
+        from: inputs.window.from.map(hour_rfc3339),
+        to: inputs.window.to.map(hour_rfc3339),
         verdict,
         totals,
         ips: audits,

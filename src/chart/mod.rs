@@ -33,6 +33,16 @@ impl ChartData {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartKind {
+    /// Hourly deferral rate with its 7-day and previous-day baselines, and attempts.
+    Rate,
+    /// Deferrals per hour, stacked by reply class.
+    Classes,
+    /// Deferral rate per source IP and hour (a heat map).
+    Ips,
+}
+
 /// A chart to draw: data, title and window (epoch hours, `[from, to)`).
 pub struct Chart {
     pub title: String,

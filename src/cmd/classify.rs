@@ -6,8 +6,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::classify::normalize::mask_variable_tokens;
-use crate::cli::{ClassifyArgs, ClassifyFormat};
-use crate::config::ConfigFile;
+use crate::cli::ClassifyFormat;
+use crate::config::ClassifyConfig;
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -16,9 +16,8 @@ struct Line<'a> {
     text: &'a str,
 }
 
-pub fn run(args: ClassifyArgs) -> Result<()> {
-    let config = ConfigFile::load(args.config.as_deref())?;
-    let classifier = config.classifier()?;
+pub fn run(config: ClassifyConfig) -> Result<()> {
+    let classifier = &config.classifier;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut masked = Vec::new();
@@ -26,8 +25,8 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         // The same view of the text the log reader classifies.
         mask_variable_tokens(text.as_bytes(), &mut masked);
         let verdict =
-            classifier.classify_row(&args.isp, false, &String::from_utf8_lossy(&masked), "");
-        match args.format {
+            classifier.classify_row(&config.isp, false, &String::from_utf8_lossy(&masked), "");
+        match config.format {
             ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
             ClassifyFormat::Json => {
                 let line = Line {
@@ -41,7 +40,7 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
         }
         Ok(())
     };
-    if args.texts.is_empty() {
+    if config.texts.is_empty() {
         for line in std::io::stdin().lock().lines() {
             let line = line?;
             if !line.trim().is_empty() {
@@ -49,7 +48,7 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
             }
         }
     } else {
-        for text in &args.texts {
+        for text in &config.texts {
             emit(text, &mut out)?;
         }
     }

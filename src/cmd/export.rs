@@ -2,22 +2,23 @@
 
 use anyhow::Result;
 
-use super::{History, load_stores};
 use crate::analyze::export::export_parquet;
-use crate::cli::{ExportArgs, ExportFormat};
-use crate::render::thousands;
+use crate::cli::ExportFormat;
+use crate::config::ExportConfig;
+use crate::load::{History, load_stores};
+use crate::numfmt::thousands;
 
-pub fn run(args: ExportArgs) -> Result<()> {
-    let scan = load_stores(&args.store, History::All)?;
-    let written = match args.format {
-        ExportFormat::Parquet => export_parquet(&scan.aggregates, &args.out)?,
+pub fn run(config: ExportConfig) -> Result<()> {
+    let scan = load_stores(&config.stores, History::All)?;
+    let written = match config.format {
+        ExportFormat::Parquet => export_parquet(&scan.aggregates, &config.out)?,
     };
     let rows: usize = written.iter().map(|w| w.rows).sum();
     eprintln!(
         "wrote {} day partition(s), {} rows, to {}",
         written.len(),
         thousands(rows as u64),
-        args.out.display()
+        config.out.display()
     );
     Ok(())
 }

@@ -8,9 +8,17 @@ use super::markdown::cell;
 use super::table::wrap;
 use crate::audit::checks::{Check, Verdict};
 use crate::audit::{Audit, IpAudit};
-use crate::cli::AuditFormat;
 
 /// Writes the audit on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Markdown,
+    Json,
+    /// One self-contained HTML page, styled as the daily review.
+    Html,
+}
+
 pub fn render_audit(
     format: AuditFormat,
     audit: &Audit,

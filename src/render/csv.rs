@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{HourlyTable, Renderer};
-use crate::analyze::report::{GroupDay, Report};
+use crate::analyze::group::GroupDay;
+use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
 pub struct Csv;
@@ -64,7 +65,8 @@ fn to_io(e: csv::Error) -> io::Error {
 }
 
 impl Renderer for Csv {
-    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        let report = &review.report;
         let mut w = csv::Writer::from_writer(&mut *out);
         let scopes = [
             ("isp", &report.isps),
@@ -83,7 +85,7 @@ impl Renderer for Csv {
         let mut w = csv::Writer::from_writer(&mut *out);
         let input = &report.input;
         let mut rows = vec![
-            ("day".to_string(), report.day.clone()),
+            ("day".to_string(), report.day.to_string()),
             ("files".into(), input.files.to_string()),
             ("malformed".into(), input.malformed.to_string()),
             (
@@ -94,8 +96,14 @@ impl Renderer for Csv {
                 "has_deferral_rows".into(),
                 input.has_deferral_rows.to_string(),
             ),
-            ("first".into(), input.first.clone().unwrap_or_default()),
-            ("last".into(), input.last.clone().unwrap_or_default()),
+            (
+                "first".into(),
+                input.first.map(|t| t.to_string()).unwrap_or_default(),
+            ),
+            (
+                "last".into(),
+                input.last.map(|t| t.to_string()).unwrap_or_default(),
+            ),
         ];
         for (kind, count) in &input.rows {
             rows.push((format!("rows_{kind}"), count.to_string()));

@@ -4,11 +4,13 @@
 
 use std::io::{self, Write};
 
-use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice, percent, thousands, trend};
-use crate::analyze::report::{DayRate, GroupDay, Report};
+use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::group::{DayRate, GroupDay, HISTORY_DAYS};
 use crate::analyze::status::Status;
-use crate::chart::colors::{self, class_color, hex};
 use crate::classify::Class;
+use crate::numfmt::{percent, thousands, trend};
+use crate::palette::{self, class_color};
+use crate::review::Review;
 use crate::timefmt::{day_string, hour_rfc3339};
 
 pub struct Html;
@@ -58,15 +60,13 @@ svg.spark { display: block; } .nowrap { white-space: nowrap; }
 fn sparkline(history: &[DayRate], day: i64) -> String {
     const W: f64 = 150.0;
     const H: f64 = 34.0;
-    let first = day - crate::analyze::report::HISTORY_DAYS + 1;
+    let first = day - HISTORY_DAYS + 1;
     let top = history
         .iter()
         .flat_map(|d| [d.rate, d.rolling_7d])
         .flatten()
         .fold(0.01f64, f64::max);
-    let x = |d: i64| {
-        (d - first) as f64 / (crate::analyze::report::HISTORY_DAYS - 1) as f64 * (W - 4.0) + 2.0
-    };
+    let x = |d: i64| (d - first) as f64 / (HISTORY_DAYS - 1) as f64 * (W - 4.0) + 2.0;
     let y = |r: f64| H - 2.0 - r / top * (H - 4.0);
     let path = |value: fn(&DayRate) -> Option<f64>| -> String {
         history
@@ -83,9 +83,9 @@ fn sparkline(history: &[DayRate], day: i64) -> String {
          stroke-width=\"1.8\"/></svg>",
         x(day) - 1.5,
         path(|d| d.rolling_7d),
-        hex(colors::ROLLING),
+        palette::ROLLING.hex(),
         path(|d| d.rate),
-        hex(colors::RATE),
+        palette::RATE.hex(),
     )
 }
 
@@ -101,7 +101,7 @@ fn classes_cell(g: &GroupDay) -> String {
             let swatch = Class::from_id(c).map_or(String::new(), |class| {
                 format!(
                     "<span class=\"swatch\" style=\"background:{}\"></span>",
-                    hex(class_color(class))
+                    class_color(class).hex()
                 )
             });
             format!(
@@ -163,9 +163,10 @@ fn group_table(
 }
 
 impl Renderer for Html {
-    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let day = crate::timefmt::parse_day(&r.day).unwrap_or(0);
-        let title = format!("deferwatch daily review {}", escape(&r.day));
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        let r = &review.report;
+        let day = r.day.0;
+        let title = format!("deferwatch daily review {}", r.day);
         writeln!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -180,8 +181,8 @@ impl Renderer for Html {
              (<span style=\"color:{}\">dashed</span>) over 28 days, the review day at the right.</p>",
             escape(&r.timezone),
             status_cell(r.worst_status()),
-            hex(colors::RATE),
-            hex(colors::ROLLING)
+            palette::RATE.hex(),
+            palette::ROLLING.hex()
         )?;
         if !r.input.has_deferral_rows {
             writeln!(
@@ -227,7 +228,7 @@ impl Renderer for Html {
             let pool = |g: &GroupDay| g.pool.clone().unwrap_or_default();
             group_table(out, Some(("pool", &pool)), &pools, None)?;
         }
-        if let Some(identity) = &r.identity {
+        if let Some(identity) = &review.identity {
             out.write_all(super::audit::html_section(identity).as_bytes())?;
         }
         writeln!(out, "<h2>Replies no rule knows yet</h2>")?;
@@ -269,7 +270,7 @@ impl Renderer for Html {
                 .iter()
                 .map(|c| format!(
                     "<span><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
-                    hex(class_color(*c)),
+                    class_color(*c).hex(),
                     c.id()
                 ))
                 .collect::<Vec<_>>()

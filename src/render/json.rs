@@ -5,14 +5,14 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use super::{HourlyTable, Renderer};
-use crate::analyze::report::Report;
+use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
 pub struct Json;
 
 impl Renderer for Json {
-    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report)?;
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, review)?;
         writeln!(out)
     }
 

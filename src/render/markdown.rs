@@ -2,9 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice, percent, thousands, trend};
-use crate::analyze::report::{GroupDay, Report};
+use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::group::GroupDay;
 use crate::analyze::status::Status;
+use crate::numfmt::{percent, thousands, trend};
+use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
 pub struct Markdown;
@@ -57,7 +59,8 @@ fn group_rows(
 }
 
 impl Renderer for Markdown {
-    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        let r = &review.report;
         writeln!(
             out,
             "# deferwatch daily review {} ({})\n",
@@ -122,7 +125,7 @@ impl Renderer for Markdown {
                 )?;
             }
         }
-        if let Some(identity) = &r.identity {
+        if let Some(identity) = &review.identity {
             writeln!(out)?;
             super::audit::markdown_section(identity, out)?;
         }

@@ -5,6 +5,7 @@ mod csv;
 pub mod html;
 mod json;
 mod markdown;
+pub mod plugin;
 mod prometheus;
 mod table;
 
@@ -14,7 +15,8 @@ use chrono_tz::Tz;
 
 use crate::analyze::input::InputSummary;
 use crate::analyze::metrics::{Dim, MetricRow};
-use crate::analyze::report::Report;
+use crate::numfmt::thousands;
+use crate::review::Review;
 
 /// Hourly rows with what is needed to show them.
 pub struct HourlyTable<'a> {
@@ -36,7 +38,7 @@ pub enum Format {
 }
 
 pub trait Renderer {
-    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()>;
     fn hourly(&self, table: &HourlyTable<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
@@ -50,29 +52,6 @@ pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
         Format::Prometheus => Box::new(prometheus::Prometheus),
         Format::Html => Box::new(html::Html),
     }
-}
-
-/// A rate as a percentage with one decimal, or `-` when undefined.
-pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or("-".to_string(), |r| format!("{:.1}", r * 100.0))
-}
-
-/// A signed trend in pp/week, or `-`.
-pub fn trend(value: Option<f64>) -> String {
-    value.map_or("-".to_string(), |v| format!("{v:+.1}"))
-}
-
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The three lines of the input summary (counts, time span, skipped rows) that the table
@@ -92,8 +71,8 @@ pub fn input_lines(input: &InputSummary, sep: &str) -> [String; 3] {
         ),
         format!(
             "from {} to {}",
-            input.first.as_deref().unwrap_or("-"),
-            input.last.as_deref().unwrap_or("-")
+            input.first.map_or("-".into(), |t| t.to_string()),
+            input.last.map_or("-".into(), |t| t.to_string())
         ),
         format!(
             "{} malformed row(s) skipped{sep} {} file(s) ending in a partial row",

@@ -6,8 +6,9 @@
 use std::io::{self, Write};
 
 use super::{HourlyTable, Renderer};
-use crate::analyze::report::{GroupDay, Report};
+use crate::analyze::group::GroupDay;
 use crate::analyze::status::Status;
+use crate::review::Review;
 
 pub struct Prometheus;
 
@@ -110,18 +111,16 @@ fn group_families(prefix: &str, groups: &[GroupDay]) -> Vec<Family> {
 }
 
 impl Renderer for Prometheus {
-    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        let report = &review.report;
         let mut families = group_families("isp", &report.isps);
         families.extend(group_families("source_ip", &report.source_ips));
         let mut day = Family::new(
             "deferwatch_report_day_timestamp_seconds",
             "Start (UTC) of the day these values are for.",
         );
-        let start = chrono::NaiveDate::parse_from_str(&report.day, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc().timestamp() as f64);
-        day.push(vec![], start);
+        let start = report.day.first_hour() * 3600;
+        day.push(vec![], Some(start as f64));
         families.push(day);
         for family in &families {
             family.write(out)?;

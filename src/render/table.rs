@@ -2,9 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice, percent, thousands, trend};
-use crate::analyze::report::{GroupDay, Report};
+use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::group::GroupDay;
 use crate::analyze::status::Status;
+use crate::numfmt::{percent, thousands, trend};
+use crate::review::Review;
 use crate::timefmt::hour_local;
 
 pub struct Table {
@@ -72,7 +74,8 @@ fn top_class(g: &GroupDay) -> String {
 }
 
 impl Renderer for Table {
-    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        let r = &review.report;
         writeln!(out, "deferwatch daily review {} ({})", r.day, r.timezone)?;
         if !r.input.has_deferral_rows {
             writeln!(out)?;
@@ -168,7 +171,7 @@ impl Renderer for Table {
             let prefix = format!("{:>7} {:<12} ", thousands(u.count), clip(&u.isp, 12));
             writeln!(out, "{prefix}{}", clip(&u.text, WIDTH - prefix.len()))?;
         }
-        if let Some(identity) = &r.identity {
+        if let Some(identity) = &review.identity {
             writeln!(out)?;
             super::audit::table_section(identity, self.color, out)?;
         }

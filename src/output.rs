@@ -1,12 +1,10 @@
 //! Where command output goes: stdout, or a file replaced atomically.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-
-use super::stdout_is_terminal;
 
 /// Runs `write` against stdout, or against a temporary file next to `file` that replaces
 /// it only once complete, so a reader never sees a partial file. `write` gets whether the
@@ -18,7 +16,7 @@ pub fn write_output(
     let Some(file) = file else {
         let stdout = std::io::stdout();
         let mut out = BufWriter::new(stdout.lock());
-        write(&mut out, stdout_is_terminal())?;
+        write(&mut out, stdout.is_terminal())?;
         out.flush()?;
         return Ok(());
     };

@@ -1,0 +1,139 @@
+//! Loading what a command works from: the log files, read in parallel and classified, or
+//! the aggregates of one or more stores; with as much history as the command needs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::aggregate::scan::{Scan, scan_inputs};
+use crate::analyze::input;
+use crate::classify::Classifier;
+use crate::error::Error;
+use crate::isp::IspResolver;
+use crate::read::inputs::Input;
+use crate::store::Store;
+
+/// Where the rows come from.
+pub enum Sources {
+    /// Log files (or stdin), classified as they are read.
+    Logs {
+        inputs: Vec<Input>,
+        /// Boxed: the compiled rules are large, a list of stores is small.
+        classifier: Box<Classifier>,
+        resolver: IspResolver,
+        threads: usize,
+        /// Fail when any row is malformed or any file unreadable.
+        strict: bool,
+    },
+    /// Stores built by `ingest`, summed.
+    Stores(Vec<PathBuf>),
+}
+
+/// How much of a store's history a command needs.
+#[derive(Debug, Clone, Copy)]
+pub enum History {
+    All,
+    /// What the review of a day needs (the 28-day trend, the 7-day baseline and the day
+    /// before); without a day, the review of the newest complete day.
+    ForReview(Option<i64>),
+    /// Hours from `from` (epoch hour; without it, `span` hours before the newest hour),
+    /// with the hours before it that the hourly baselines need.
+    ForHours {
+        from: Option<i64>,
+        span: i64,
+    },
+}
+
+impl History {
+    /// Everything from the hour `from` on (with the hours its baselines need), or all.
+    pub fn since(from: Option<i64>) -> History {
+        match from {
+            Some(from) => History::ForHours {
+                from: Some(from),
+                span: 0,
+            },
+            None => History::All,
+        }
+    }
+}
+
+/// Hours before a window that its hourly baselines need: 168 for the rolling week, and a
+/// day of slack.
+const BASELINE_HOURS: i64 = 8 * 24;
+
+/// Days of history loaded from a store for a review: 28 for the trend, 7 for the baseline,
+/// and slack for the time zone.
+const REVIEW_HISTORY_DAYS: i64 = 37;
+
+/// Reads every source, prints per-file warnings on stderr, and enforces `strict`.
+pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
+    let (inputs, classifier, resolver, threads, strict) = match sources {
+        Sources::Stores(paths) => return load_stores(paths, history),
+        Sources::Logs {
+            inputs,
+            classifier,
+            resolver,
+            threads,
+            strict,
+        } => (inputs, classifier, resolver, *threads, *strict),
+    };
+    let scan = scan_inputs(inputs, classifier, resolver, threads);
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for line in input::warnings(&scan.files) {
+        // A closed stderr must not stop the run.
+        let _ = writeln!(err, "warning: {line}");
+    }
+    let malformed: u64 = scan.files.iter().map(|f| f.malformed_total()).sum();
+    let unreadable = scan.files.iter().filter(|f| f.read_error.is_some()).count() as u64;
+    if strict && malformed + unreadable > 0 {
+        return Err(Error::Strict {
+            count: malformed + unreadable,
+        });
+    }
+    Ok(scan)
+}
+
+/// The aggregates of several stores, summed, with one file entry per content read.
+pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
+    let stores = paths
+        .iter()
+        .map(|path| Store::open_read_only(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let newest = || -> Result<Option<i64>, Error> {
+        let newest = stores
+            .iter()
+            .map(Store::newest_hour)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(newest.into_iter().flatten().max())
+    };
+    let since_hour = match history {
+        History::All => None,
+        History::ForReview(day) => {
+            let day = match day {
+                Some(day) => Some(day),
+                None => newest()?.map(|h| h.div_euclid(24)),
+            };
+            day.map(|day| (day - REVIEW_HISTORY_DAYS) * 24)
+        }
+        History::ForHours { from, span } => {
+            let from = match from {
+                Some(from) => Some(from),
+                None => newest()?.map(|h| h + 1 - span),
+            };
+            from.map(|from| from - BASELINE_HOURS)
+        }
+    };
+    let mut scan = Scan::default();
+    for store in &stores {
+        let aggregates = store.load_aggregates(since_hour)?;
+        if scan.aggregates.cell_count() == 0 {
+            scan.aggregates = aggregates;
+        } else {
+            scan.aggregates.merge(&aggregates);
+        }
+        for content in store.contents()? {
+            scan.files.push(content.totals.to_file_stats(&content.name));
+        }
+    }
+    Ok(scan)
+}
