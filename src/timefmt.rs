@@ -99,6 +99,9 @@ mod tests {
         assert_eq!(serde_json::to_string(&day).unwrap(), "\"2026-10-14\"");
         let midnight = UtcTime(day.first_hour() * 3600);
         assert_eq!(midnight.to_string(), "2026-10-14T00:00:00Z");
-        assert_eq!(serde_json::to_string(&midnight).unwrap(), "\"2026-10-14T00:00:00Z\"");
+        assert_eq!(
+            serde_json::to_string(&midnight).unwrap(),
+            "\"2026-10-14T00:00:00Z\""
+        );
     }
 }

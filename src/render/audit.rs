@@ -3,9 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::html::{STYLE, escape};
-use super::markdown::cell;
-use super::table::wrap;
+use super::text::{STYLE, escape, markdown_cell as cell, wrap};
 use crate::audit::checks::{Check, Verdict};
 use crate::audit::{Audit, IpAudit};
 

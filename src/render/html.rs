@@ -4,56 +4,22 @@
 
 use std::io::{self, Write};
 
+use super::markup::{GroupKind, Layout, Markup, Section, write_review};
+use super::text::{STYLE, escape};
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::findings::Finding;
 use crate::analyze::group::{DayRate, GroupDay, HISTORY_DAYS};
+use crate::analyze::input::InputSummary;
+use crate::analyze::report::UnknownReply;
 use crate::analyze::status::Status;
+use crate::audit::Audit;
 use crate::classify::Class;
 use crate::numfmt::{percent, thousands, trend};
 use crate::palette::{self, class_color};
 use crate::review::Review;
-use crate::timefmt::{day_string, hour_rfc3339};
+use crate::timefmt::hour_rfc3339;
 
 pub struct Html;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-pub const STYLE: &str = "
-body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #212121;
-  max-width: 1180px; margin: 24px auto; padding: 0 16px; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px;
-  border-bottom: 1px solid #e0e0e0; padding-bottom: 4px; }
-.sub { color: #616161; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0; }
-th, td { padding: 4px 8px; border-bottom: 1px solid #eeeeee; text-align: left; vertical-align: middle; }
-th { background: #fafafa; font-weight: 600; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-tr.watch td { background: #fff8e1; } tr.alert td { background: #ffebee; }
-.status { font-weight: 600; text-transform: uppercase; font-size: 12px; }
-.status.alert { color: #c62828; } .status.watch { color: #ef6c00; } .status.ok { color: #2e7d32; }
-.finding { margin: 6px 0; padding: 6px 10px; border-left: 4px solid #bdbdbd; background: #fafafa; }
-.finding.alert { border-color: #c62828; } .finding.watch { border-color: #ef6c00; }
-.notice { padding: 8px 12px; background: #fff3e0; border: 1px solid #ffcc80; }
-.reply { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12px; word-break: break-all; }
-.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: baseline; }
-.legend span { margin-right: 14px; white-space: nowrap; }
-svg.spark { display: block; } .nowrap { white-space: nowrap; }
-@media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; }
-  tr, .finding { break-inside: avoid; } }
-";
 
 /// A small chart of the daily rate (line) and its seven-day baseline (dashed), with the
 /// review day marked; scaled to the group's own maximum.
@@ -114,58 +80,16 @@ fn classes_cell(g: &GroupDay) -> String {
         .join(", ")
 }
 
-/// A column naming each row's group: its heading, and the name of a group.
-type KeyColumn<'a> = (&'a str, &'a dyn Fn(&GroupDay) -> String);
-
-/// A table of groups. `key` names each row's group; without it the rows are ISPs.
-fn group_table(
-    out: &mut dyn Write,
-    key: Option<KeyColumn<'_>>,
-    groups: &[&GroupDay],
-    day: Option<i64>,
-) -> io::Result<()> {
-    write!(out, "<table><tr>")?;
-    if let Some((heading, _)) = key {
-        write!(out, "<th>{heading}</th>")?;
-    }
-    write!(out, "<th>ISP</th>")?;
-    if day.is_some() {
-        write!(out, "<th>28 days</th>")?;
-    }
-    writeln!(
-        out,
-        "<th class=\"n\">attempts</th><th class=\"n\">deferral</th><th class=\"n\">yesterday</th>\
-         <th class=\"n\">7-day avg</th><th class=\"n\">trend pp/week</th><th>status</th><th>top classes</th></tr>"
-    )?;
-    for g in groups {
-        write!(out, "<tr class=\"{}\">", g.status.id())?;
-        if let Some((_, name)) = key {
-            write!(out, "<td>{}</td>", escape(&name(g)))?;
+impl Markup for Html {
+    fn layout(&self) -> Layout {
+        Layout {
+            sections: PAGE_ORDER,
+            every_group: true,
         }
-        write!(out, "<td>{}</td>", escape(&g.isp))?;
-        if let Some(day) = day {
-            write!(out, "<td>{}</td>", sparkline(&g.history, day))?;
-        }
-        writeln!(
-            out,
-            "<td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}%</td><td class=\"n\">{}%</td>\
-             <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-            thousands(g.attempts),
-            percent(g.deferral_rate),
-            percent(g.prev_day_deferral_rate),
-            percent(g.rolling_7d_deferral_rate),
-            trend(g.trend_pp_per_week),
-            status_cell(g.status),
-            classes_cell(g)
-        )?;
     }
-    writeln!(out, "</table>")
-}
 
-impl Renderer for Html {
-    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+    fn title(&self, out: &mut dyn Write, review: &Review) -> io::Result<()> {
         let r = &review.report;
-        let day = r.day.0;
         let title = format!("deferwatch daily review {}", r.day);
         writeln!(
             out,
@@ -183,78 +107,116 @@ impl Renderer for Html {
             status_cell(r.worst_status()),
             palette::RATE.hex(),
             palette::ROLLING.hex()
-        )?;
-        if !r.input.has_deferral_rows {
-            writeln!(
-                out,
-                "<p class=\"notice\">{}</p><pre>{}</pre>",
-                escape(no_deferrals_notice().lines().next().unwrap_or("")),
-                escape(crate::analyze::input::ENABLE_DEFERRAL_RECORDS)
-            )?;
-        }
-        writeln!(out, "<h2>Findings</h2>")?;
-        if r.findings.is_empty() {
-            writeln!(out, "<p>None.</p>")?;
-        }
-        for f in &r.findings {
-            writeln!(
-                out,
-                "<div class=\"finding {0}\"><span class=\"status {0}\">{0}</span> {1}</div>",
-                f.severity.id(),
-                escape(&f.message)
-            )?;
-        }
-        writeln!(out, "<h2>ISPs</h2>")?;
-        let isps: Vec<&GroupDay> = r.isps.iter().collect();
-        group_table(out, None, &isps, Some(day))?;
-        writeln!(out, "<h2>Source IPs</h2>")?;
-        let moved = r
-            .source_ips
-            .iter()
-            .filter(|g| g.status != Status::Ok)
-            .count();
+        )
+    }
+
+    fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "<p>{moved} of {} source IP/ISP pairs moved (highlighted).</p>",
-            r.source_ips.len()
+            "<p class=\"notice\">{}</p><pre>{}</pre>",
+            escape(no_deferrals_notice().lines().next().unwrap_or("")),
+            escape(crate::analyze::input::ENABLE_DEFERRAL_RECORDS)
+        )
+    }
+
+    fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        writeln!(out, "<h2>{}</h2>", escape(text))
+    }
+
+    fn none(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "<p>None.</p>")
+    }
+
+    fn moved(&self, out: &mut dyn Write, moved: usize, total: usize) -> io::Result<()> {
+        writeln!(
+            out,
+            "<p>{moved} of {total} source IP/ISP pairs moved (highlighted).</p>"
+        )
+    }
+
+    /// A table of groups, with a sparkline of the last 28 days for ISPs and source IPs.
+    fn groups(
+        &self,
+        out: &mut dyn Write,
+        kind: GroupKind,
+        groups: &[&GroupDay],
+        day: i64,
+    ) -> io::Result<()> {
+        let sparklines = kind != GroupKind::Pool;
+        write!(out, "<table><tr>")?;
+        if kind != GroupKind::Isp {
+            write!(out, "<th>{}</th>", kind.column())?;
+        }
+        write!(out, "<th>ISP</th>")?;
+        if sparklines {
+            write!(out, "<th>28 days</th>")?;
+        }
+        writeln!(
+            out,
+            "<th class=\"n\">attempts</th><th class=\"n\">deferral</th><th class=\"n\">yesterday</th>\
+             <th class=\"n\">7-day avg</th><th class=\"n\">trend pp/week</th><th>status</th><th>top classes</th></tr>"
         )?;
-        let mut ips: Vec<&GroupDay> = r.source_ips.iter().collect();
-        ips.sort_by_key(|g| std::cmp::Reverse(g.status));
-        let ip = |g: &GroupDay| g.source_ip.clone().unwrap_or_default();
-        group_table(out, Some(("source IP", &ip)), &ips, Some(day))?;
-        let pools: Vec<&GroupDay> = r.pools.iter().collect();
-        if !pools.is_empty() {
-            writeln!(out, "<h2>Pools</h2>")?;
-            let pool = |g: &GroupDay| g.pool.clone().unwrap_or_default();
-            group_table(out, Some(("pool", &pool)), &pools, None)?;
-        }
-        if let Some(identity) = &review.identity {
-            out.write_all(super::audit::html_section(identity).as_bytes())?;
-        }
-        writeln!(out, "<h2>Replies no rule knows yet</h2>")?;
-        if r.unknown_replies.is_empty() {
-            writeln!(out, "<p>None.</p>")?;
-        } else {
+        for g in groups {
+            write!(out, "<tr class=\"{}\">", g.status.id())?;
+            if kind != GroupKind::Isp {
+                write!(out, "<td>{}</td>", escape(kind.name(g)))?;
+            }
+            write!(out, "<td>{}</td>", escape(&g.isp))?;
+            if sparklines {
+                write!(out, "<td>{}</td>", sparkline(&g.history, day))?;
+            }
             writeln!(
                 out,
-                "<table><tr><th class=\"n\">count</th><th>ISP</th><th>reply</th></tr>"
+                "<td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}%</td><td class=\"n\">{}%</td>\
+                 <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                thousands(g.attempts),
+                percent(g.deferral_rate),
+                percent(g.prev_day_deferral_rate),
+                percent(g.rolling_7d_deferral_rate),
+                trend(g.trend_pp_per_week),
+                status_cell(g.status),
+                classes_cell(g)
             )?;
-            for u in &r.unknown_replies {
-                writeln!(
-                    out,
-                    "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"reply\">{}</td></tr>",
-                    thousands(u.count),
-                    escape(&u.isp),
-                    escape(&u.text)
-                )?;
-            }
-            writeln!(out, "</table>")?;
         }
-        writeln!(out, "<h2>Input</h2><ul>")?;
-        for line in input_lines(&r.input, ";") {
+        writeln!(out, "</table>")
+    }
+
+    fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        writeln!(
+            out,
+            "<div class=\"finding {0}\"><span class=\"status {0}\">{0}</span> {1}</div>",
+            f.severity.id(),
+            escape(&f.message)
+        )
+    }
+
+    fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {
+        writeln!(
+            out,
+            "<table><tr><th class=\"n\">count</th><th>ISP</th><th>reply</th></tr>"
+        )?;
+        for u in replies {
+            writeln!(
+                out,
+                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"reply\">{}</td></tr>",
+                thousands(u.count),
+                escape(&u.isp),
+                escape(&u.text)
+            )?;
+        }
+        writeln!(out, "</table>")
+    }
+
+    fn identity(&self, out: &mut dyn Write, audit: &Audit) -> io::Result<()> {
+        out.write_all(super::audit::html_section(audit).as_bytes())
+    }
+
+    fn input(&self, out: &mut dyn Write, input: &InputSummary) -> io::Result<()> {
+        writeln!(out, "<ul>")?;
+        for line in input_lines(input, ";") {
             writeln!(out, "<li>{}</li>", escape(&line))?;
         }
-        for p in &r.input.problems {
+        for p in &input.problems {
             writeln!(
                 out,
                 "<li><code>{}</code>: {}</li>",
@@ -262,7 +224,11 @@ impl Renderer for Html {
                 escape(&p.problem)
             )?;
         }
-        writeln!(out, "</ul>")?;
+        writeln!(out, "</ul>")
+    }
+
+    /// The class colours, and the day the page is for.
+    fn end(&self, out: &mut dyn Write, review: &Review) -> io::Result<()> {
         writeln!(
             out,
             "<p class=\"sub legend\">Class colours: {}</p>",
@@ -279,8 +245,25 @@ impl Renderer for Html {
         writeln!(
             out,
             "<p class=\"sub\">Generated by deferwatch for {}.</p></body></html>",
-            day_string(day)
+            review.report.day
         )
+    }
+}
+
+/// A page is scanned from the top: what needs action first.
+const PAGE_ORDER: &[Section] = &[
+    Section::Findings,
+    Section::Isps,
+    Section::SourceIps,
+    Section::Pools,
+    Section::Identity,
+    Section::UnknownReplies,
+    Section::Input,
+];
+
+impl Renderer for Html {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        write_review(self, review, out)
     }
 
     fn hourly(&self, t: &HourlyTable<'_>, out: &mut dyn Write) -> io::Result<()> {

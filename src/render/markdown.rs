@@ -2,23 +2,19 @@
 
 use std::io::{self, Write};
 
+use super::markup::{GroupKind, Layout, Markup, READING_ORDER, write_review};
+use super::text::markdown_cell as cell;
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
-use crate::analyze::status::Status;
+use crate::analyze::input::InputSummary;
+use crate::analyze::report::UnknownReply;
+use crate::audit::Audit;
 use crate::numfmt::{percent, thousands, trend};
 use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
 pub struct Markdown;
-
-/// Escapes text from the logs so it cannot break the table or inject markup.
-pub(super) fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "\\`")
-}
 
 fn classes(g: &GroupDay) -> String {
     g.top_classes()
@@ -29,115 +25,115 @@ fn classes(g: &GroupDay) -> String {
         .join(", ")
 }
 
-fn group_rows(
-    out: &mut dyn Write,
-    first: &str,
-    groups: &[&GroupDay],
-    key: impl Fn(&GroupDay) -> String,
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "| {first} | isp | attempts | deferral % | yesterday % | 7-day avg % | trend pp/week | status | top classes |"
-    )?;
-    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|---|")?;
-    for g in groups {
+impl Markup for Markdown {
+    fn layout(&self) -> Layout {
+        Layout {
+            sections: READING_ORDER,
+            every_group: false,
+        }
+    }
+
+    fn title(&self, out: &mut dyn Write, review: &Review) -> io::Result<()> {
+        let r = &review.report;
+        writeln!(out, "# deferwatch daily review {} ({})", r.day, r.timezone)
+    }
+
+    fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            cell(&key(g)),
-            cell(&g.isp),
-            thousands(g.attempts),
-            percent(g.deferral_rate),
-            percent(g.prev_day_deferral_rate),
-            percent(g.rolling_7d_deferral_rate),
-            trend(g.trend_pp_per_week),
-            g.status.id(),
-            classes(g)
+            "\n> **{}**\n",
+            no_deferrals_notice().lines().next().unwrap_or("")
         )?;
+        writeln!(
+            out,
+            "```\n{}\n```",
+            crate::analyze::input::ENABLE_DEFERRAL_RECORDS
+        )
     }
-    Ok(())
+
+    fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        writeln!(out, "\n## {text}\n")
+    }
+
+    fn none(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "None.")
+    }
+
+    fn moved(&self, out: &mut dyn Write, moved: usize, total: usize) -> io::Result<()> {
+        if moved == 0 {
+            writeln!(out, "None: all {total} source IP/ISP pairs are ok.")?;
+        }
+        Ok(())
+    }
+
+    fn groups(
+        &self,
+        out: &mut dyn Write,
+        kind: GroupKind,
+        groups: &[&GroupDay],
+        _day: i64,
+    ) -> io::Result<()> {
+        writeln!(
+            out,
+            "| {} | isp | attempts | deferral % | yesterday % | 7-day avg % | trend pp/week | status | top classes |",
+            kind.column()
+        )?;
+        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|---|")?;
+        for g in groups {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(kind.name(g)),
+                cell(&g.isp),
+                thousands(g.attempts),
+                percent(g.deferral_rate),
+                percent(g.prev_day_deferral_rate),
+                percent(g.rolling_7d_deferral_rate),
+                trend(g.trend_pp_per_week),
+                g.status.id(),
+                classes(g)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))
+    }
+
+    fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {
+        writeln!(out, "| count | isp | reply |\n|---:|---|---|")?;
+        for u in replies {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                thousands(u.count),
+                cell(&u.isp),
+                cell(&u.text)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn identity(&self, out: &mut dyn Write, audit: &Audit) -> io::Result<()> {
+        writeln!(out)?;
+        super::audit::markdown_section(audit, out)
+    }
+
+    fn input(&self, out: &mut dyn Write, input: &InputSummary) -> io::Result<()> {
+        for line in input_lines(input, ";") {
+            writeln!(out, "- {line}")?;
+        }
+        for p in &input.problems {
+            writeln!(out, "- `{}`: {}", cell(&p.file), cell(&p.problem))?;
+        }
+        Ok(())
+    }
 }
 
 impl Renderer for Markdown {
     fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
-        let r = &review.report;
-        writeln!(
-            out,
-            "# deferwatch daily review {} ({})\n",
-            r.day, r.timezone
-        )?;
-        if !r.input.has_deferral_rows {
-            writeln!(
-                out,
-                "> **{}**\n",
-                no_deferrals_notice().lines().next().unwrap_or("")
-            )?;
-            writeln!(
-                out,
-                "```\n{}\n```\n",
-                crate::analyze::input::ENABLE_DEFERRAL_RECORDS
-            )?;
-        }
-        writeln!(out, "## ISPs\n")?;
-        let isps: Vec<&GroupDay> = r.isps.iter().collect();
-        group_rows(out, "ISP", &isps, |g| g.isp.clone())?;
-        writeln!(out, "\n## Source IPs that moved\n")?;
-        let moved: Vec<&GroupDay> = r
-            .source_ips
-            .iter()
-            .filter(|g| g.status != Status::Ok)
-            .collect();
-        if moved.is_empty() {
-            writeln!(
-                out,
-                "None: all {} source IP/ISP pairs are ok.",
-                r.source_ips.len()
-            )?;
-        } else {
-            group_rows(out, "source IP", &moved, |g| {
-                g.source_ip.clone().unwrap_or_default()
-            })?;
-        }
-        let pools: Vec<&GroupDay> = r.pools.iter().filter(|g| g.status != Status::Ok).collect();
-        if !pools.is_empty() {
-            writeln!(out, "\n## Pools that moved\n")?;
-            group_rows(out, "pool", &pools, |g| g.pool.clone().unwrap_or_default())?;
-        }
-        writeln!(out, "\n## Findings\n")?;
-        if r.findings.is_empty() {
-            writeln!(out, "None.")?;
-        }
-        for f in &r.findings {
-            writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))?;
-        }
-        writeln!(out, "\n## Replies no rule knows yet\n")?;
-        if r.unknown_replies.is_empty() {
-            writeln!(out, "None.")?;
-        } else {
-            writeln!(out, "| count | isp | reply |\n|---:|---|---|")?;
-            for u in &r.unknown_replies {
-                writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    thousands(u.count),
-                    cell(&u.isp),
-                    cell(&u.text)
-                )?;
-            }
-        }
-        if let Some(identity) = &review.identity {
-            writeln!(out)?;
-            super::audit::markdown_section(identity, out)?;
-        }
-        let i = &r.input;
-        writeln!(out, "\n## Input\n")?;
-        for line in input_lines(i, ";") {
-            writeln!(out, "- {line}")?;
-        }
-        for p in &i.problems {
-            writeln!(out, "- `{}`: {}", cell(&p.file), cell(&p.problem))?;
-        }
-        Ok(())
+        write_review(self, review, out)
     }
 
     fn hourly(&self, t: &HourlyTable<'_>, out: &mut dyn Write) -> io::Result<()> {

@@ -2,12 +2,14 @@
 
 pub mod audit;
 mod csv;
-pub mod html;
+mod html;
 mod json;
 mod markdown;
+pub mod markup;
 pub mod plugin;
 mod prometheus;
 mod table;
+pub mod text;
 
 use std::io::{self, Write};
 

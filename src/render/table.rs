@@ -2,9 +2,15 @@
 
 use std::io::{self, Write};
 
+use super::markup::{GroupKind, Layout, Markup, READING_ORDER, write_review};
+use super::text::{WIDTH, clip, wrap};
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
+use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
+use crate::analyze::input::InputSummary;
+use crate::analyze::report::UnknownReply;
 use crate::analyze::status::Status;
+use crate::audit::Audit;
 use crate::numfmt::{percent, thousands, trend};
 use crate::review::Review;
 use crate::timefmt::hour_local;
@@ -13,11 +19,13 @@ pub struct Table {
     pub color: bool,
 }
 
-const WIDTH: usize = 80;
-
 impl Table {
+    /// A status as a padded word, coloured on a terminal.
     fn status(&self, status: Status) -> String {
-        let text = format!("{:<6}", status.id());
+        self.paint(status, format!("{:<6}", status.id()))
+    }
+
+    fn paint(&self, status: Status, text: String) -> String {
         if !self.color {
             return text;
         }
@@ -28,43 +36,6 @@ impl Table {
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     }
-
-    fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
-        if self.color {
-            writeln!(out, "\n\x1b[1m{text}\x1b[0m")
-        } else {
-            writeln!(out, "\n{text}")
-        }
-    }
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
-    s.push('~');
-    s
-}
-
-/// Wraps text to the table width with a hanging indent.
-pub(super) fn wrap(text: &str, first: &str, indent: usize) -> String {
-    let mut out = String::from(first);
-    let mut line_len = first.chars().count();
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        if line_len + len + 1 > WIDTH && line_len > indent {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            line_len = indent;
-        } else if line_len > indent || (line_len == indent && !out.ends_with(' ')) {
-            out.push(' ');
-            line_len += 1;
-        }
-        out.push_str(word);
-        line_len += len;
-    }
-    out
 }
 
 fn top_class(g: &GroupDay) -> String {
@@ -73,114 +44,118 @@ fn top_class(g: &GroupDay) -> String {
         .map_or("-".to_string(), |(c, _)| c.to_string())
 }
 
-impl Renderer for Table {
-    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+impl Markup for Table {
+    fn layout(&self) -> Layout {
+        Layout {
+            sections: READING_ORDER,
+            every_group: false,
+        }
+    }
+
+    fn title(&self, out: &mut dyn Write, review: &Review) -> io::Result<()> {
         let r = &review.report;
-        writeln!(out, "deferwatch daily review {} ({})", r.day, r.timezone)?;
-        if !r.input.has_deferral_rows {
-            writeln!(out)?;
-            writeln!(out, "{}", no_deferrals_notice())?;
-        }
-        self.heading(out, "ISPs")?;
-        writeln!(
-            out,
-            "{:<12} {:>10} {:>6} {:>6} {:>6} {:>7}  {:<6} {:<15}",
-            "isp", "attempts", "def%", "yday%", "7d%", "pp/wk", "status", "top class"
-        )?;
-        for g in &r.isps {
-            writeln!(
-                out,
-                "{:<12} {:>10} {:>6} {:>6} {:>6} {:>7}  {} {:<15}",
-                clip(&g.isp, 12),
-                thousands(g.attempts),
-                percent(g.deferral_rate),
-                percent(g.prev_day_deferral_rate),
-                percent(g.rolling_7d_deferral_rate),
-                trend(g.trend_pp_per_week),
-                self.status(g.status),
-                clip(&top_class(g), 15)
-            )?;
-        }
-        let moved: Vec<&GroupDay> = r
-            .source_ips
-            .iter()
-            .filter(|g| g.status != Status::Ok)
-            .collect();
-        self.heading(out, "Source IPs that moved")?;
-        if moved.is_empty() {
-            writeln!(
-                out,
-                "none ({} source IP/ISP pairs, all ok)",
-                r.source_ips.len()
-            )?;
+        writeln!(out, "deferwatch daily review {} ({})", r.day, r.timezone)
+    }
+
+    fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out)?;
+        writeln!(out, "{}", no_deferrals_notice())
+    }
+
+    fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        if self.color {
+            writeln!(out, "\n\x1b[1m{text}\x1b[0m")
         } else {
+            writeln!(out, "\n{text}")
+        }
+    }
+
+    fn none(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "none")
+    }
+
+    fn moved(&self, out: &mut dyn Write, moved: usize, total: usize) -> io::Result<()> {
+        if moved == 0 {
+            writeln!(out, "none ({total} source IP/ISP pairs, all ok)")?;
+        }
+        Ok(())
+    }
+
+    fn groups(
+        &self,
+        out: &mut dyn Write,
+        kind: GroupKind,
+        groups: &[&GroupDay],
+        _day: i64,
+    ) -> io::Result<()> {
+        if kind == GroupKind::Isp {
+            writeln!(
+                out,
+                "{:<12} {:>10} {:>6} {:>6} {:>6} {:>7}  {:<6} {:<15}",
+                "isp", "attempts", "def%", "yday%", "7d%", "pp/wk", "status", "top class"
+            )?;
+            for g in groups {
+                writeln!(
+                    out,
+                    "{:<12} {:>10} {:>6} {:>6} {:>6} {:>7}  {} {:<15}",
+                    clip(&g.isp, 12),
+                    thousands(g.attempts),
+                    percent(g.deferral_rate),
+                    percent(g.prev_day_deferral_rate),
+                    percent(g.rolling_7d_deferral_rate),
+                    trend(g.trend_pp_per_week),
+                    self.status(g.status),
+                    clip(&top_class(g), 15)
+                )?;
+            }
+            return Ok(());
+        }
+        if kind == GroupKind::SourceIp {
             writeln!(
                 out,
                 "{:<22} {:<10} {:>9} {:>6} {:>6}  {:<6} {:<16}",
                 "source ip", "isp", "attempts", "def%", "7d%", "status", "top class"
             )?;
-            for g in &moved {
-                writeln!(
-                    out,
-                    "{:<22} {:<10} {:>9} {:>6} {:>6}  {} {:<16}",
-                    clip(g.source_ip.as_deref().unwrap_or("-"), 22),
-                    clip(&g.isp, 10),
-                    thousands(g.attempts),
-                    percent(g.deferral_rate),
-                    percent(g.rolling_7d_deferral_rate),
-                    self.status(g.status),
-                    clip(&top_class(g), 16)
-                )?;
-            }
         }
-        let pools: Vec<&GroupDay> = r.pools.iter().filter(|g| g.status != Status::Ok).collect();
-        if !pools.is_empty() {
-            self.heading(out, "Pools that moved")?;
-            for g in pools {
-                writeln!(
-                    out,
-                    "{:<22} {:<10} {:>9} {:>6} {:>6}  {} {:<16}",
-                    clip(g.pool.as_deref().unwrap_or("-"), 22),
-                    clip(&g.isp, 10),
-                    thousands(g.attempts),
-                    percent(g.deferral_rate),
-                    percent(g.rolling_7d_deferral_rate),
-                    self.status(g.status),
-                    clip(&top_class(g), 16)
-                )?;
-            }
+        for g in groups {
+            writeln!(
+                out,
+                "{:<22} {:<10} {:>9} {:>6} {:>6}  {} {:<16}",
+                clip(non_empty(kind.name(g)), 22),
+                clip(&g.isp, 10),
+                thousands(g.attempts),
+                percent(g.deferral_rate),
+                percent(g.rolling_7d_deferral_rate),
+                self.status(g.status),
+                clip(&top_class(g), 16)
+            )?;
         }
-        self.heading(out, "Findings")?;
-        if r.findings.is_empty() {
-            writeln!(out, "none")?;
-        }
-        for f in &r.findings {
-            let tag = format!("{:<6}", f.severity.id().to_uppercase());
-            let tag = if self.color {
-                self.status(f.severity).to_uppercase()
-            } else {
-                tag
-            };
-            writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))?;
-        }
-        self.heading(out, "Replies no rule knows yet")?;
-        if r.unknown_replies.is_empty() {
-            writeln!(out, "none")?;
-        }
-        for u in &r.unknown_replies {
+        Ok(())
+    }
+
+    fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        let tag = self.paint(f.severity, format!("{:<6}", f.severity.id().to_uppercase()));
+        writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))
+    }
+
+    fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {
+        for u in replies {
             let prefix = format!("{:>7} {:<12} ", thousands(u.count), clip(&u.isp, 12));
             writeln!(out, "{prefix}{}", clip(&u.text, WIDTH - prefix.len()))?;
         }
-        if let Some(identity) = &review.identity {
-            writeln!(out)?;
-            super::audit::table_section(identity, self.color, out)?;
-        }
-        self.heading(out, "Input")?;
-        let i = &r.input;
-        for line in input_lines(i, ",") {
+        Ok(())
+    }
+
+    fn identity(&self, out: &mut dyn Write, audit: &Audit) -> io::Result<()> {
+        writeln!(out)?;
+        super::audit::table_section(audit, self.color, out)
+    }
+
+    fn input(&self, out: &mut dyn Write, input: &InputSummary) -> io::Result<()> {
+        for line in input_lines(input, ",") {
             writeln!(out, "{line}")?;
         }
-        for p in &i.problems {
+        for p in &input.problems {
             writeln!(
                 out,
                 "{}",
@@ -188,6 +163,17 @@ impl Renderer for Table {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A group's name, or `-` when it has none.
+fn non_empty(name: &str) -> &str {
+    if name.is_empty() { "-" } else { name }
+}
+
+impl Renderer for Table {
+    fn report(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
+        write_review(self, review, out)
     }
 
     fn hourly(&self, t: &HourlyTable<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -216,5 +202,26 @@ impl Renderer for Table {
             writeln!(out, "{line}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Upper-casing a painted tag turned its `m` into `M`: terminals showed the raw code.
+    #[test]
+    fn coloured_finding_tags_keep_valid_escape_codes() {
+        let finding = Finding {
+            severity: Status::Alert,
+            isp: "gmail".into(),
+            source_ip: None,
+            class: None,
+            message: "gmail deferrals rose".into(),
+        };
+        let mut out = Vec::new();
+        Table { color: true }.finding(&mut out, &finding).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        assert!(line.starts_with("\x1b[1;31mALERT \x1b[0m"), "{line:?}");
     }
 }
