@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::classify::{Class, Classifier, NO_RULE, normalize, normalize::mask_variable_tokens};
+use crate::classify::{Class, Classifier, NO_RULE, RawReply};
 use crate::isp::{IspResolver, mx_host_bytes, queue_domain_bytes, rcpt_domain_bytes};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
 use intern::Interner;
@@ -261,15 +261,19 @@ impl<'a> Aggregator<'a> {
     }
 
     fn class_of(&mut self, record: &AcctRecord<'_>, isp: u32) -> CachedClass {
-        let expired = record.kind == RecordKind::Bounced
-            && record.bounce_cat.trim_ascii() == b"message-expired";
-        mask_variable_tokens(record.dsn_diag, &mut self.mask_buf);
+        let reply = RawReply {
+            diag: record.dsn_diag,
+            dsn_status: record.dsn_status,
+            expired_bounce: record.kind == RecordKind::Bounced
+                && record.bounce_cat.trim_ascii() == b"message-expired",
+        };
+        let masked = reply.mask(&mut self.mask_buf);
         let hash = key_hash(
             &[
                 &isp.to_le_bytes(),
-                &[u8::from(expired)],
-                record.dsn_status,
-                &self.mask_buf,
+                &[u8::from(masked.is_expired_bounce())],
+                masked.dsn_status(),
+                masked.diag(),
             ],
             &mut self.key_buf,
         );
@@ -277,12 +281,9 @@ impl<'a> Aggregator<'a> {
             return cached;
         }
         let isp_name = self.aggregates.isps.name(isp);
-        let diag = String::from_utf8_lossy(&self.mask_buf);
-        let status = String::from_utf8_lossy(record.dsn_status);
-        let reply = normalize(&diag, &status);
-        let verdict = self.classifier.classify_reply(isp_name, expired, &reply);
+        let verdict = self.classifier.decide(isp_name, &masked);
         let unknown_text = (verdict.rule == NO_RULE)
-            .then(|| self.aggregates.unknown_text_id(reply.text.as_bytes()));
+            .then(|| self.aggregates.unknown_text_id(verdict.text.as_bytes()));
         let cached = CachedClass {
             class: verdict.class,
             unknown_text,

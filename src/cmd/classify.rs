@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::classify::normalize::mask_variable_tokens;
+use crate::classify::RawReply;
 use crate::cli::{ClassifyArgs, ClassifyFormat};
 use crate::config::ConfigFile;
 
@@ -23,10 +23,8 @@ pub fn run(args: ClassifyArgs) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut masked = Vec::new();
     let mut emit = |text: &str, out: &mut dyn Write| -> Result<()> {
-        // The same view of the text the log reader classifies.
-        mask_variable_tokens(text.as_bytes(), &mut masked);
         let verdict =
-            classifier.classify_row(&args.isp, false, &String::from_utf8_lossy(&masked), "");
+            classifier.classify_reply(&args.isp, RawReply::text(text.as_bytes()), &mut masked);
         match args.format {
             ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
             ClassifyFormat::Json => {
