@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use crate::classify::{Class, Classifier, NO_RULE, RawReply};
-use crate::isp::{IspResolver, mx_host_bytes, queue_domain_bytes, rcpt_domain_bytes};
+use crate::isp::{IspInputs, IspResolver};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
 use intern::Interner;
 use memo::{Memo, key_hash};
@@ -222,22 +222,14 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    /// The ISP id of a row; resolved once per distinct (MX host, domain) pair.
+    /// The ISP id of a row; resolved once per distinct set of the inputs that decide it.
     fn isp_of(&mut self, record: &AcctRecord<'_>) -> u32 {
-        let rcpt_domain = rcpt_domain_bytes(record.rcpt);
-        let domain = if rcpt_domain.is_empty() {
-            queue_domain_bytes(record.queue)
-        } else {
-            rcpt_domain
-        };
-        let hash = key_hash(&[mx_host_bytes(record.dsn_mta), domain], &mut self.key_buf);
+        let inputs = IspInputs::of_row(record.dsn_mta, record.rcpt, record.queue);
+        let hash = key_hash(&inputs.key_parts(), &mut self.key_buf);
         if let Some(id) = self.isp_memo.get(hash) {
             return id;
         }
-        let mx = String::from_utf8_lossy(record.dsn_mta);
-        let rcpt = String::from_utf8_lossy(record.rcpt);
-        let queue = String::from_utf8_lossy(record.queue);
-        let isp = self.resolver.resolve(&mx, &rcpt, &queue);
+        let isp = self.resolver.resolve(&inputs);
         let id = self.aggregates.isps.intern(isp.as_bytes());
         self.isp_memo.insert(hash, id);
         id
@@ -318,5 +310,60 @@ impl RecordSink for Aggregator<'_> {
             class,
         };
         self.aggregates.add(key, 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue_deferral<'a>(rcpt: &'a [u8], queue: &'a [u8]) -> AcctRecord<'a> {
+        AcctRecord {
+            kind: RecordKind::QueueDeferred,
+            time: 0,
+            rcpt,
+            dsn_status: b"4.4.1 (no answer from host)",
+            dsn_diag: b"",
+            dsn_mta: b"",
+            bounce_cat: b"",
+            source_ip: b"0.0.0.0",
+            vmta: b"vmta1",
+            pool: b"",
+            queue,
+        }
+    }
+
+    fn isps_of(records: &[AcctRecord<'_>]) -> Vec<String> {
+        let classifier = Classifier::new(&[]).unwrap();
+        let resolver = IspResolver::new(&[], &[]);
+        let mut aggregator = Aggregator::new(&classifier, &resolver);
+        records
+            .iter()
+            .map(|record| {
+                let isp = aggregator.isp_of(record);
+                aggregator.aggregates.isps.name(isp).to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_differing_only_in_queue_domain_get_their_own_isp() {
+        // No table knows the recipient domain, so the queue domain decides.
+        let isps = isps_of(&[
+            queue_deferral(b"bounce@corp.example", b"gmail.com/vmta1"),
+            queue_deferral(b"bounce@corp.example", b"yahoo.rollup/vmta1"),
+            queue_deferral(b"<bounce@>", b"gmail.com/vmta1"),
+            queue_deferral(b"<bounce@>", b"hotmail.queue/vmta1"),
+        ]);
+        assert_eq!(isps, ["gmail", "yahoo", "gmail", "microsoft"]);
+    }
+
+    #[test]
+    fn rows_without_recipient_take_the_queue_domain() {
+        let isps = isps_of(&[
+            queue_deferral(b"", b"gmail.com/vmta1"),
+            queue_deferral(b"", b"yahoo.rollup/vmta1"),
+        ]);
+        assert_eq!(isps, ["gmail", "yahoo"]);
     }
 }
