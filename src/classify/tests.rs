@@ -468,3 +468,17 @@ fn user_patterns_still_fold_case() {
     let verdict = verdict_of(&classifier, "other", "550 our custom reply here");
     assert_eq!(verdict.rule, "custom");
 }
+
+#[test]
+fn every_isp_a_rule_names_is_an_isp_id() {
+    let isp_ids: std::collections::HashSet<&str> = crate::isp::builtin_isp_ids().collect();
+    for rule in BUILTIN_RULES {
+        for isp in rule.isps {
+            assert!(
+                isp_ids.contains(isp),
+                "rule `{}` names ISP `{isp}`, which no ISP table gives",
+                rule.id
+            );
+        }
+    }
+}
