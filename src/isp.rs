@@ -73,6 +73,15 @@ const BUILTIN_DOMAINS: &[(&str, &str)] = &[
 /// The ISP id for rows no table knows.
 pub const OTHER: &str = "other";
 
+/// Every ISP id the built-in tables give, [`OTHER`] included; ids repeat.
+pub fn builtin_isp_ids() -> impl Iterator<Item = &'static str> {
+    BUILTIN_MX_SUFFIXES
+        .iter()
+        .chain(BUILTIN_DOMAINS)
+        .map(|&(_, isp)| isp)
+        .chain([OTHER])
+}
+
 /// Decides ISP ids. Built from the built-in tables plus the user's config, which wins.
 #[derive(Debug, Clone)]
 pub struct IspResolver {
@@ -120,15 +129,19 @@ impl IspResolver {
         }
     }
 
-    /// The ISP of a row, from its `dsnMta`, `rcpt` and `queue` fields (DOMAIN.md §2).
-    pub fn resolve(&self, dsn_mta: &str, rcpt: &str, queue: &str) -> &str {
-        if let Some(isp) = self.by_mx_host(mx_host(dsn_mta)) {
+    /// The ISP of a row, from exactly the parts of its fields that [`IspInputs`] holds
+    /// (docs/isps.md): the MX host first, then the recipient domain, then the queue domain.
+    pub fn resolve(&self, inputs: &IspInputs<'_>) -> &str {
+        let mx_host = String::from_utf8_lossy(inputs.mx_host);
+        if let Some(isp) = self.by_mx_host(mx_host.trim()) {
             return isp;
         }
-        if let Some(isp) = rcpt_domain(rcpt).and_then(|d| self.by_domain(d)) {
+        let rcpt_domain = String::from_utf8_lossy(inputs.rcpt_domain);
+        if let Some(isp) = self.by_domain(rcpt_domain.trim().trim_end_matches('>')) {
             return isp;
         }
-        if let Some(isp) = self.by_domain(queue_domain(queue)) {
+        let queue_domain = String::from_utf8_lossy(inputs.queue_domain);
+        if let Some(isp) = self.by_domain(queue_domain.trim()) {
             return isp;
         }
         OTHER
@@ -164,40 +177,40 @@ impl IspResolver {
     }
 }
 
-/// The host part of `host (ip)`.
-pub fn mx_host(dsn_mta: &str) -> &str {
-    dsn_mta.split([' ', '(']).next().unwrap_or("").trim()
+/// The parts of a row's fields that decide its ISP. [`IspResolver::resolve`] reads nothing
+/// else, so a memo of its decisions keyed by all of [`IspInputs::key_parts`] never hands one
+/// row another row's ISP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IspInputs<'a> {
+    /// The host part of `dsnMta` (`host (ip)`).
+    mx_host: &'a [u8],
+    /// What follows the last `@` of `rcpt`; empty when there is none.
+    rcpt_domain: &'a [u8],
+    /// The domain part of a `domain/vmta` queue name, for rows whose recipient domain no
+    /// table knows (queue-level `tq` rows have no recipient).
+    queue_domain: &'a [u8],
 }
 
-/// The domain of a recipient address, if it has one.
-pub fn rcpt_domain(rcpt: &str) -> Option<&str> {
-    let domain = rcpt.rsplit_once('@')?.1.trim().trim_end_matches('>');
-    (!domain.is_empty()).then_some(domain)
-}
+impl<'a> IspInputs<'a> {
+    /// The inputs of a row with these `dsnMta`, `rcpt` and `queue` fields.
+    pub fn of_row(dsn_mta: &'a [u8], rcpt: &'a [u8], queue: &'a [u8]) -> Self {
+        let mx_end = dsn_mta
+            .iter()
+            .position(|&b| b == b' ' || b == b'(')
+            .unwrap_or(dsn_mta.len());
+        let queue_end = memchr::memchr(b'/', queue).unwrap_or(queue.len());
+        IspInputs {
+            mx_host: dsn_mta[..mx_end].trim_ascii(),
+            rcpt_domain: memchr::memrchr(b'@', rcpt)
+                .map_or(&b""[..], |at| rcpt[at + 1..].trim_ascii()),
+            queue_domain: queue[..queue_end].trim_ascii(),
+        }
+    }
 
-/// The domain part of a `domain/vmta` queue name.
-pub fn queue_domain(queue: &str) -> &str {
-    queue.split('/').next().unwrap_or("").trim()
-}
-
-/// Byte form of [`mx_host`], for the per-row cache key.
-pub fn mx_host_bytes(dsn_mta: &[u8]) -> &[u8] {
-    let end = dsn_mta
-        .iter()
-        .position(|&b| b == b' ' || b == b'(')
-        .unwrap_or(dsn_mta.len());
-    dsn_mta[..end].trim_ascii()
-}
-
-/// Byte form of [`rcpt_domain`] (empty when there is none), for the per-row cache key.
-pub fn rcpt_domain_bytes(rcpt: &[u8]) -> &[u8] {
-    memchr::memrchr(b'@', rcpt).map_or(&b""[..], |at| rcpt[at + 1..].trim_ascii())
-}
-
-/// Byte form of [`queue_domain`], for the per-row cache key.
-pub fn queue_domain_bytes(queue: &[u8]) -> &[u8] {
-    let end = memchr::memchr(b'/', queue).unwrap_or(queue.len());
-    queue[..end].trim_ascii()
+    /// Every input, for a memo key.
+    pub fn key_parts(&self) -> [&'a [u8]; 3] {
+        [self.mx_host, self.rcpt_domain, self.queue_domain]
+    }
 }
 
 #[cfg(test)]
@@ -208,15 +221,21 @@ mod tests {
         IspResolver::new(&[], &[])
     }
 
+    fn isp<'r>(resolver: &'r IspResolver, dsn_mta: &str, rcpt: &str, queue: &str) -> &'r str {
+        let inputs = IspInputs::of_row(dsn_mta.as_bytes(), rcpt.as_bytes(), queue.as_bytes());
+        resolver.resolve(&inputs)
+    }
+
     #[test]
     fn mx_suffix_comes_first() {
         let r = builtin();
         assert_eq!(
-            r.resolve("aspmx.l.google.com (1.2.3.4)", "x@corp.example", ""),
+            isp(&r, "aspmx.l.google.com (1.2.3.4)", "x@corp.example", ""),
             "gmail"
         );
         assert_eq!(
-            r.resolve(
+            isp(
+                &r,
                 "corp-com.mail.protection.outlook.com (1.2.3.4)",
                 "a@gmail.com",
                 ""
@@ -224,7 +243,7 @@ mod tests {
             "microsoft365"
         );
         assert_eq!(
-            r.resolve("mta7.am0.yahoodns.net (1.2.3.4)", "a@aol.com", ""),
+            isp(&r, "mta7.am0.yahoodns.net (1.2.3.4)", "a@aol.com", ""),
             "yahoo"
         );
     }
@@ -232,26 +251,34 @@ mod tests {
     #[test]
     fn recipient_domain_table() {
         let r = builtin();
-        assert_eq!(r.resolve("", "a@Hotmail.co.uk", ""), "microsoft");
-        assert_eq!(r.resolve("", "a@sbcglobal.net", ""), "att");
-        assert_eq!(r.resolve("", "a@yahoo.fr", ""), "yahoo");
-        assert_eq!(r.resolve("", "a@gmx.de", ""), "gmx");
-        assert_eq!(r.resolve("", "a@web.de", ""), "webde");
-        assert_eq!(r.resolve("", "a@bk.ru", ""), "mailru");
-        assert_eq!(r.resolve("", "a@example.com", ""), OTHER);
-        assert_eq!(r.resolve("", "a@live.mycompany.example.com", ""), OTHER);
+        assert_eq!(isp(&r, "", "a@Hotmail.co.uk", ""), "microsoft");
+        assert_eq!(isp(&r, "", "a@sbcglobal.net", ""), "att");
+        assert_eq!(isp(&r, "", "a@yahoo.fr", ""), "yahoo");
+        assert_eq!(isp(&r, "", "a@gmx.de", ""), "gmx");
+        assert_eq!(isp(&r, "", "a@web.de", ""), "webde");
+        assert_eq!(isp(&r, "", "a@bk.ru", ""), "mailru");
+        assert_eq!(isp(&r, "", "a@example.com", ""), OTHER);
+        assert_eq!(isp(&r, "", "a@live.mycompany.example.com", ""), OTHER);
     }
 
     #[test]
     fn queue_domain_for_rows_without_recipient() {
         let r = builtin();
-        assert_eq!(r.resolve("", "", "gmail.com/vmta-a"), "gmail");
-        assert_eq!(r.resolve("", "", "yahoo.rollup/vmta18"), "yahoo");
-        assert_eq!(r.resolve("", "", "hotmail.queue/vmta1"), "microsoft");
+        assert_eq!(isp(&r, "", "", "gmail.com/vmta-a"), "gmail");
+        assert_eq!(isp(&r, "", "", "yahoo.rollup/vmta18"), "yahoo");
+        assert_eq!(isp(&r, "", "", "hotmail.queue/vmta1"), "microsoft");
         assert_eq!(
-            r.resolve("mx.xn--bcher-kva.de (1.2.3.4)", "", "bücher.de/v"),
+            isp(&r, "mx.xn--bcher-kva.de (1.2.3.4)", "", "bücher.de/v"),
             OTHER
         );
+    }
+
+    #[test]
+    fn queue_domain_when_no_table_knows_the_recipient_domain() {
+        let r = builtin();
+        assert_eq!(isp(&r, "", "a@corp.example", "gmail.com/vmta-a"), "gmail");
+        assert_eq!(isp(&r, "", "<a@>", "yahoo.rollup/vmta18"), "yahoo");
+        assert_eq!(isp(&r, "", "a@aol.com", "gmail.com/vmta-a"), "yahoo");
     }
 
     #[test]
@@ -260,9 +287,9 @@ mod tests {
             &[("corp.example".into(), "microsoft365".into())],
             &[("mx.example.net".into(), "examplenet".into())],
         );
-        assert_eq!(r.resolve("", "a@corp.example", ""), "microsoft365");
+        assert_eq!(isp(&r, "", "a@corp.example", ""), "microsoft365");
         assert_eq!(
-            r.resolve("in1.mx.example.net (1.2.3.4)", "", ""),
+            isp(&r, "in1.mx.example.net (1.2.3.4)", "", ""),
             "examplenet"
         );
     }

@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use deferwatch::classify::Classifier;
-use deferwatch::classify::normalize::mask_variable_tokens;
+use deferwatch::classify::{Classifier, RawReply};
 
 #[test]
 fn builtin_rules_classify_the_real_reply_corpus() {
@@ -18,8 +17,7 @@ fn builtin_rules_classify_the_real_reply_corpus() {
         let diag = case["diag"].as_str().unwrap();
         let isp = case["isp"].as_str().unwrap();
         let expected = case["class"].as_str().unwrap();
-        mask_variable_tokens(diag.as_bytes(), &mut masked);
-        let verdict = classifier.classify_row(isp, false, &String::from_utf8_lossy(&masked), "");
+        let verdict = classifier.classify_reply(isp, RawReply::text(diag.as_bytes()), &mut masked);
         total += 1;
         if verdict.class.id() != expected {
             *confusion

@@ -1,6 +1,6 @@
-//! A bounded memo of per-row decisions (the ISP of an MX host and domain, the ids of a
-//! source IP, VirtualMTA and pool, the class of a reply), keyed by the 128-bit hash of the
-//! bytes that decide them.
+//! A bounded memo of per-row decisions (the ISP of an MX host, recipient domain and queue
+//! domain, the ids of a source IP, VirtualMTA and pool, the class of a reply), keyed by the
+//! 128-bit hash of the bytes that decide them.
 //!
 //! Keys are hashes, not copies of the bytes: an entry is 32 bytes whatever the length of
 //! the reply text. Two distinct keys sharing an xxh3-128 hash is not a practical concern

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::classify::{Class, Classifier, NO_RULE, normalize, normalize::mask_variable_tokens};
-use crate::isp::{IspResolver, mx_host_bytes, queue_domain_bytes, rcpt_domain_bytes};
+use crate::classify::{Class, Classifier, NO_RULE, RawReply};
+use crate::isp::{IspInputs, IspResolver};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
 use intern::Interner;
 use memo::{Memo, key_hash};
@@ -222,22 +222,14 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    /// The ISP id of a row; resolved once per distinct (MX host, domain) pair.
+    /// The ISP id of a row; resolved once per distinct set of the inputs that decide it.
     fn isp_of(&mut self, record: &AcctRecord<'_>) -> u32 {
-        let rcpt_domain = rcpt_domain_bytes(record.rcpt);
-        let domain = if rcpt_domain.is_empty() {
-            queue_domain_bytes(record.queue)
-        } else {
-            rcpt_domain
-        };
-        let hash = key_hash(&[mx_host_bytes(record.dsn_mta), domain], &mut self.key_buf);
+        let inputs = IspInputs::of_row(record.dsn_mta, record.rcpt, record.queue);
+        let hash = key_hash(&inputs.key_parts(), &mut self.key_buf);
         if let Some(id) = self.isp_memo.get(hash) {
             return id;
         }
-        let mx = String::from_utf8_lossy(record.dsn_mta);
-        let rcpt = String::from_utf8_lossy(record.rcpt);
-        let queue = String::from_utf8_lossy(record.queue);
-        let isp = self.resolver.resolve(&mx, &rcpt, &queue);
+        let isp = self.resolver.resolve(&inputs);
         let id = self.aggregates.isps.intern(isp.as_bytes());
         self.isp_memo.insert(hash, id);
         id
@@ -261,15 +253,19 @@ impl<'a> Aggregator<'a> {
     }
 
     fn class_of(&mut self, record: &AcctRecord<'_>, isp: u32) -> CachedClass {
-        let expired = record.kind == RecordKind::Bounced
-            && record.bounce_cat.trim_ascii() == b"message-expired";
-        mask_variable_tokens(record.dsn_diag, &mut self.mask_buf);
+        let reply = RawReply {
+            diag: record.dsn_diag,
+            dsn_status: record.dsn_status,
+            expired_bounce: record.kind == RecordKind::Bounced
+                && record.bounce_cat.trim_ascii() == b"message-expired",
+        };
+        let masked = reply.mask(&mut self.mask_buf);
         let hash = key_hash(
             &[
                 &isp.to_le_bytes(),
-                &[u8::from(expired)],
-                record.dsn_status,
-                &self.mask_buf,
+                &[u8::from(masked.is_expired_bounce())],
+                masked.dsn_status(),
+                masked.diag(),
             ],
             &mut self.key_buf,
         );
@@ -277,12 +273,9 @@ impl<'a> Aggregator<'a> {
             return cached;
         }
         let isp_name = self.aggregates.isps.name(isp);
-        let diag = String::from_utf8_lossy(&self.mask_buf);
-        let status = String::from_utf8_lossy(record.dsn_status);
-        let reply = normalize(&diag, &status);
-        let verdict = self.classifier.classify_reply(isp_name, expired, &reply);
+        let verdict = self.classifier.decide(isp_name, &masked);
         let unknown_text = (verdict.rule == NO_RULE)
-            .then(|| self.aggregates.unknown_text_id(reply.text.as_bytes()));
+            .then(|| self.aggregates.unknown_text_id(verdict.text.as_bytes()));
         let cached = CachedClass {
             class: verdict.class,
             unknown_text,
@@ -317,5 +310,60 @@ impl RecordSink for Aggregator<'_> {
             class,
         };
         self.aggregates.add(key, 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue_deferral<'a>(rcpt: &'a [u8], queue: &'a [u8]) -> AcctRecord<'a> {
+        AcctRecord {
+            kind: RecordKind::QueueDeferred,
+            time: 0,
+            rcpt,
+            dsn_status: b"4.4.1 (no answer from host)",
+            dsn_diag: b"",
+            dsn_mta: b"",
+            bounce_cat: b"",
+            source_ip: b"0.0.0.0",
+            vmta: b"vmta1",
+            pool: b"",
+            queue,
+        }
+    }
+
+    fn isps_of(records: &[AcctRecord<'_>]) -> Vec<String> {
+        let classifier = Classifier::new(&[]).unwrap();
+        let resolver = IspResolver::new(&[], &[]);
+        let mut aggregator = Aggregator::new(&classifier, &resolver);
+        records
+            .iter()
+            .map(|record| {
+                let isp = aggregator.isp_of(record);
+                aggregator.aggregates.isps.name(isp).to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_differing_only_in_queue_domain_get_their_own_isp() {
+        // No table knows the recipient domain, so the queue domain decides.
+        let isps = isps_of(&[
+            queue_deferral(b"bounce@corp.example", b"gmail.com/vmta1"),
+            queue_deferral(b"bounce@corp.example", b"yahoo.rollup/vmta1"),
+            queue_deferral(b"<bounce@>", b"gmail.com/vmta1"),
+            queue_deferral(b"<bounce@>", b"hotmail.queue/vmta1"),
+        ]);
+        assert_eq!(isps, ["gmail", "yahoo", "gmail", "microsoft"]);
+    }
+
+    #[test]
+    fn rows_without_recipient_take_the_queue_domain() {
+        let isps = isps_of(&[
+            queue_deferral(b"", b"gmail.com/vmta1"),
+            queue_deferral(b"", b"yahoo.rollup/vmta1"),
+        ]);
+        assert_eq!(isps, ["gmail", "yahoo"]);
     }
 }

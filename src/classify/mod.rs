@@ -1,4 +1,7 @@
-//! Reply classification: normalization, the ordered rule table, and the per-text cache.
+//! Reply classification: masking and normalization, the ordered rule table, and
+//! [`Classifier::classify_reply`], the one way from a raw reply to its class. Decisions are
+//! memoized per distinct masked reply by the caller (the aggregator's memo lives in
+//! `aggregate/memo.rs`).
 
 pub mod class;
 mod matcher;
@@ -15,7 +18,7 @@ use serde::Deserialize;
 
 pub use class::Class;
 use matcher::TextMatcher;
-pub use normalize::{Reply, normalize};
+pub use normalize::{MaskedReply, RawReply, Reply};
 use rules::{BUILTIN_RULES, Matcher};
 
 use crate::error::Error;
@@ -45,11 +48,13 @@ struct Rule {
     status: Option<Regex>,
 }
 
-/// The decision for one reply: its class and the rule that gave it.
+/// The decision for one reply: its class, the rule that gave it, and the text it was decided on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub class: Class,
     pub rule: String,
+    /// The normalized reply text the rules matched (variable tokens masked).
+    pub text: String,
 }
 
 /// The compiled rule table: user rules first, then the built-in ones.
@@ -135,8 +140,39 @@ impl Classifier {
         Ok(Classifier { rules, texts })
     }
 
-    /// Classifies a normalized reply, in the context of an ISP id.
-    pub fn classify(&self, isp: &str, reply: &Reply) -> Verdict {
+    /// Classifies a row's reply in the context of an ISP id: masks its variable tokens (into
+    /// `mask_buf`, reused from call to call), normalizes it and runs the rules.
+    pub fn classify_reply(
+        &self,
+        isp: &str,
+        reply: RawReply<'_>,
+        mask_buf: &mut Vec<u8>,
+    ) -> Verdict {
+        self.decide(isp, &reply.mask(mask_buf))
+    }
+
+    /// The second half of [`Classifier::classify_reply`], for callers that memoize decisions
+    /// by masked reply: `b` rows PowerMTA expired after the retry period are
+    /// `message_expired` whatever the last reply said; the rest go through the rules.
+    pub fn decide(&self, isp: &str, masked: &MaskedReply<'_>) -> Verdict {
+        let reply = masked.normalize();
+        if masked.is_expired_bounce() {
+            return Verdict {
+                class: Class::MessageExpired,
+                rule: EXPIRED_BOUNCE_RULE.to_string(),
+                text: reply.text,
+            };
+        }
+        let (class, rule) = self.first_matching_rule(isp, &reply);
+        Verdict {
+            class,
+            rule: rule.to_string(),
+            text: reply.text,
+        }
+    }
+
+    /// The class and rule id of the first rule for `isp` matching `reply`.
+    fn first_matching_rule(&self, isp: &str, reply: &Reply) -> (Class, &str) {
         let matched = self
             .texts
             .matches(reply.text.to_ascii_lowercase().as_bytes());
@@ -155,38 +191,9 @@ impl Classifier {
             {
                 continue;
             }
-            return Verdict {
-                class: rule.class,
-                rule: rule.id.clone(),
-            };
+            return (rule.class, &rule.id);
         }
-        Verdict {
-            class: Class::Other,
-            rule: NO_RULE.to_string(),
-        }
-    }
-
-    /// Classifies a row's reply: `b` rows PowerMTA expired after the retry period are
-    /// `message_expired` whatever the last reply said.
-    pub fn classify_reply(&self, isp: &str, is_expired_bounce: bool, reply: &Reply) -> Verdict {
-        if is_expired_bounce {
-            return Verdict {
-                class: Class::MessageExpired,
-                rule: EXPIRED_BOUNCE_RULE.to_string(),
-            };
-        }
-        self.classify(isp, reply)
-    }
-
-    /// [`Classifier::classify_reply`] on a raw `dsnDiag` and `dsnStatus`.
-    pub fn classify_row(
-        &self,
-        isp: &str,
-        is_expired_bounce: bool,
-        diag: &str,
-        dsn_status: &str,
-    ) -> Verdict {
-        self.classify_reply(isp, is_expired_bounce, &normalize(diag, dsn_status))
+        (Class::Other, NO_RULE)
     }
 }
 
@@ -205,7 +212,7 @@ fn lowercase_pattern(pattern: &str) -> String {
 }
 
 /// Compiles the text patterns into one automaton that reports every pattern matching a
-/// text. Each distinct reply is matched once (the aggregator caches verdicts), so this is
+/// text. Each distinct reply is matched once (the aggregator memoizes decisions), so this is
 /// built for a quick start: no literal prefilters, ASCII classes (replies are ASCII), and
 /// no case folding (the text is lowercased instead), which cuts the build from about
 /// 10 ms to 2. A pattern that does not parse is reported with its rule.

@@ -1,4 +1,5 @@
-//! Reply normalization: the cache key (variable tokens masked) and the text rules match.
+//! Reply normalization: raw reply bytes -> variable tokens masked (what a memo of decisions
+//! is keyed by) -> the one-line text the rules match.
 
 use std::sync::LazyLock;
 
@@ -18,6 +19,75 @@ static LEADING_CODES: LazyLock<Regex> = LazyLock::new(|| {
 static STATUS_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})").unwrap());
 
+/// A row's reply as the log has it.
+#[derive(Debug, Clone, Copy)]
+pub struct RawReply<'a> {
+    /// The `dsnDiag` field.
+    pub diag: &'a [u8],
+    /// The `dsnStatus` field.
+    pub dsn_status: &'a [u8],
+    /// A `b` row PowerMTA gave up on after the retry period (`bounceCat` `message-expired`).
+    pub expired_bounce: bool,
+}
+
+impl<'a> RawReply<'a> {
+    /// A reply text on its own, without `dsnStatus`: what `deferwatch classify` is given.
+    pub fn text(diag: &'a [u8]) -> Self {
+        RawReply {
+            diag,
+            dsn_status: b"",
+            expired_bounce: false,
+        }
+    }
+
+    /// This reply with its variable tokens masked, written into `buf`.
+    pub fn mask<'b>(&self, buf: &'b mut Vec<u8>) -> MaskedReply<'b>
+    where
+        'a: 'b,
+    {
+        mask_variable_tokens(self.diag, buf);
+        MaskedReply {
+            diag: buf,
+            dsn_status: self.dsn_status,
+            expired_bounce: self.expired_bounce,
+        }
+    }
+}
+
+/// A reply with its variable tokens masked: everything its class depends on, so also the
+/// key under which a decision can be memoized. Made only by [`RawReply::mask`], so the rules
+/// never see text that production does not.
+#[derive(Debug, Clone, Copy)]
+pub struct MaskedReply<'a> {
+    diag: &'a [u8],
+    dsn_status: &'a [u8],
+    expired_bounce: bool,
+}
+
+impl MaskedReply<'_> {
+    /// `dsnDiag` with its variable tokens masked.
+    pub fn diag(&self) -> &[u8] {
+        self.diag
+    }
+
+    /// `dsnStatus` as the row has it.
+    pub fn dsn_status(&self) -> &[u8] {
+        self.dsn_status
+    }
+
+    pub fn is_expired_bounce(&self) -> bool {
+        self.expired_bounce
+    }
+
+    /// The reply as the rules see it.
+    pub fn normalize(&self) -> Reply {
+        normalize(
+            &String::from_utf8_lossy(self.diag),
+            &String::from_utf8_lossy(self.dsn_status),
+        )
+    }
+}
+
 /// A reply ready for the rules: one line, prefix stripped, continuations joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -28,7 +98,7 @@ pub struct Reply {
 
 /// Normalizes a `dsnDiag` text; `dsn_status` supplies the code when the text has none, and
 /// the text itself when `dsnDiag` is empty (queue-level `tq` rows often have no reply).
-pub fn normalize(diag: &str, dsn_status: &str) -> Reply {
+fn normalize(diag: &str, dsn_status: &str) -> Reply {
     let one_line: String = diag
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
@@ -92,12 +162,12 @@ fn join_continuations(text: &str, code: &str, status: Option<&str>) -> String {
     out.trim().to_string()
 }
 
-/// Writes the cache key of a reply into `out`: the raw text with the tokens that change from
+/// Writes the masked form of a reply into `out`: the raw text with the tokens that change from
 /// message to message masked (IPv4 addresses, mail addresses' local parts, long ids such as
 /// Gmail's `s142si14934335lfe.256`). Rules never need those tokens, so replies that differ
-/// only in them share one cache entry and one line in the unknown-texts list. Also the
+/// only in them share one memo entry and one line in the unknown-texts list. Also the
 /// form shown to users, so recipient local parts never reach a report.
-pub fn mask_variable_tokens(diag: &[u8], out: &mut Vec<u8>) {
+fn mask_variable_tokens(diag: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut start = 0;
     for (i, &b) in diag.iter().enumerate() {

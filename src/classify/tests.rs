@@ -2,10 +2,13 @@
 
 use super::*;
 
+/// The verdict on a reply text, taken the way production takes it (masked, then normalized).
 fn verdict(isp: &str, diag: &str) -> Verdict {
-    Classifier::new(&[])
-        .unwrap()
-        .classify_row(isp, false, diag, "")
+    verdict_of(&Classifier::new(&[]).unwrap(), isp, diag)
+}
+
+fn verdict_of(classifier: &Classifier, isp: &str, diag: &str) -> Verdict {
+    classifier.classify_reply(isp, RawReply::text(diag.as_bytes()), &mut Vec::new())
 }
 
 /// (isp, reply, rule that must decide it, class)
@@ -386,7 +389,11 @@ fn near_misses_stay_out() {
 #[test]
 fn expired_bounces_are_message_expired() {
     let c = Classifier::new(&[]).unwrap();
-    let v = c.classify_row("gmail", true, "421 4.7.28 unusual rate", "");
+    let reply = RawReply {
+        expired_bounce: true,
+        ..RawReply::text(b"421 4.7.28 unusual rate")
+    };
+    let v = c.classify_reply("gmail", reply, &mut Vec::new());
     assert_eq!(
         (v.class, v.rule.as_str()),
         (Class::MessageExpired, EXPIRED_BOUNCE_RULE)
@@ -404,11 +411,11 @@ fn user_rules_come_first_and_respect_isp() {
     }];
     let c = Classifier::new(&rules).unwrap();
     assert_eq!(
-        c.classify_row("gmail", false, "550 5.7.1 Go away", "").rule,
+        verdict_of(&c, "gmail", "550 5.7.1 Go away").rule,
         "local-ptr"
     );
     assert_eq!(
-        c.classify_row("yahoo", false, "550 5.7.1 Go away", "").rule,
+        verdict_of(&c, "yahoo", "550 5.7.1 Go away").rule,
         "status-policy"
     );
 }
@@ -458,6 +465,20 @@ fn user_patterns_still_fold_case() {
         isps: Vec::new(),
     };
     let classifier = Classifier::new(&[rule]).unwrap();
-    let verdict = classifier.classify_row("other", false, "550 our custom reply here", "");
+    let verdict = verdict_of(&classifier, "other", "550 our custom reply here");
     assert_eq!(verdict.rule, "custom");
+}
+
+#[test]
+fn every_isp_a_rule_names_is_an_isp_id() {
+    let isp_ids: std::collections::HashSet<&str> = crate::isp::builtin_isp_ids().collect();
+    for rule in BUILTIN_RULES {
+        for isp in rule.isps {
+            assert!(
+                isp_ids.contains(isp),
+                "rule `{}` names ISP `{isp}`, which no ISP table gives",
+                rule.id
+            );
+        }
+    }
 }

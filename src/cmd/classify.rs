@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::classify::normalize::mask_variable_tokens;
+use crate::classify::RawReply;
 use crate::cli::ClassifyFormat;
 use crate::config::ClassifyConfig;
 
@@ -22,10 +22,8 @@ pub fn run(config: ClassifyConfig) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut masked = Vec::new();
     let mut emit = |text: &str, out: &mut dyn Write| -> Result<()> {
-        // The same view of the text the log reader classifies.
-        mask_variable_tokens(text.as_bytes(), &mut masked);
         let verdict =
-            classifier.classify_row(&config.isp, false, &String::from_utf8_lossy(&masked), "");
+            classifier.classify_reply(&config.isp, RawReply::text(text.as_bytes()), &mut masked);
         match config.format {
             ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
             ClassifyFormat::Json => {
