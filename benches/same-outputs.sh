@@ -13,7 +13,7 @@
 # export (Parquet, compared file by file), generate, errors and --help.
 #
 # The audit asks a Knot DNS server on 127.0.0.1 serving testdata/audit/*.zone, started as
-# tests/audit.rs does, when /usr/sbin/knotd exists (apt-get install knot). Without it the
+# tests/audit.rs does, when /usr/sbin/knotd (or $KNOTD) exists (apt-get install knot). Without it the
 # audit cases still run, against a resolver that does not answer (127.0.0.1:9) with a short
 # timeout: they then compare the "DNS did not answer" paths only.
 #
@@ -71,8 +71,8 @@ STARTED=$SECONDS
 # A 50-IP fleet, 35 days (about 700,000 rows), from a fixed seed; generated once, by the
 # reference binary, and read by both.
 GEN=$WORK/gen50
-"$BEFORE" generate --days 35 --source-ips 50 --seed 7 --out "$GEN" > /dev/null \
-  || { echo "could not generate the 50-IP set" >&2; exit 2; }
+"$BEFORE" generate --days 35 --source-ips 50 --seed 7 --out "$GEN" > /dev/null 2> "$WORK/gen50.log" \
+  || { cat "$WORK/gen50.log" >&2; echo "could not generate the 50-IP set" >&2; exit 2; }
 
 # Reply texts for classify: every text, and the texts of each ISP apart (for --isp).
 REPLIES=$WORK/replies
@@ -141,12 +141,12 @@ zone:
   - domain: 113.0.203.in-addr.arpa
   - domain: 8.b.d.0.1.0.0.2.ip6.arpa
 EOF
-    /usr/sbin/knotd -c "$conf" > "$dir/knotd.log" 2>&1 &
+    "$KNOTD" -c "$conf" > "$dir/knotd.log" 2>&1 &
     KNOT_PID=$!
     # Up when all three zones are loaded (knotc asks over the control socket in rundir).
     for _ in $(seq 100); do
       kill -0 "$KNOT_PID" 2>/dev/null || break  # the port was taken: try another
-      if [ "$(/usr/sbin/knotc -c "$conf" zone-status 2>/dev/null | grep -c 'serial: [0-9]')" = 3 ]; then
+      if [ "$("$(dirname "$KNOTD")/knotc" -c "$conf" zone-status 2>/dev/null | grep -c 'serial: [0-9]')" = 3 ]; then
         RESOLVER=127.0.0.1:$port
         return 0
       fi
@@ -159,7 +159,8 @@ EOF
   return 1
 }
 
-if [ -x /usr/sbin/knotd ] && start_knot; then
+KNOTD=${KNOTD:-/usr/sbin/knotd}
+if [ -x "$KNOTD" ] && start_knot; then
   DNS_ARGS=(--resolver "$RESOLVER")
   echo "audit: Knot DNS serving testdata/audit on $RESOLVER"
 else
