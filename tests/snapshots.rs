@@ -12,7 +12,7 @@ fn portable(text: String) -> String {
 
 #[test]
 fn report_formats() {
-    for format in ["table", "markdown", "json", "csv"] {
+    for format in ["table", "markdown", "json", "csv", "prometheus", "html"] {
         let out = run(&[
             "report",
             "--day",
@@ -27,7 +27,7 @@ fn report_formats() {
 
 #[test]
 fn hourly_formats() {
-    for format in ["csv", "json", "table"] {
+    for format in ["csv", "json", "table", "markdown", "prometheus", "html"] {
         let out = run(&[
             "hourly",
             "--by",
@@ -41,5 +41,23 @@ fn hourly_formats() {
             "testdata/sample",
         ]);
         insta::assert_snapshot!(format!("hourly_{format}"), portable(out));
+    }
+}
+
+#[test]
+fn report_in_a_time_zone() {
+    // Day boundaries and displayed times follow --tz; machine formats stay UTC.
+    for format in ["table", "json"] {
+        let out = run(&[
+            "report",
+            "--day",
+            "2026-10-31",
+            "--tz",
+            "America/New_York",
+            "--format",
+            format,
+            "testdata/sample",
+        ]);
+        insta::assert_snapshot!(format!("report_new_york_{format}"), portable(out));
     }
 }

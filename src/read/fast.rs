@@ -179,6 +179,7 @@ impl Masks {
 /// processor has SSE2).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
+#[allow(unsafe_code, reason = "SSE2 intrinsics; see the SAFETY note")]
 fn eq_mask(block: &[u8; BLOCK], byte: u8) -> u64 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,

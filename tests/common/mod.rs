@@ -23,7 +23,7 @@ pub fn run_ok(args: &[&str]) -> String {
 
 /// Lines of the shipped sample's last `days` days up to 2026-10-31 (acct and diag files,
 /// decompressed, in name order): one header, then every row, each with its newline.
-#[allow(dead_code)] // not every test binary uses it
+#[allow(dead_code, reason = "not every test binary uses it")]
 pub fn sample_lines(days: u32) -> Vec<String> {
     let mut names: Vec<PathBuf> = fs::read_dir("testdata/sample")
         .unwrap()
@@ -48,7 +48,7 @@ pub fn sample_lines(days: u32) -> Vec<String> {
 }
 
 /// Whether a sample file (`acct-2026-10-31-0000.csv.gz`) is from the last `days` days.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "used by sample_lines only")]
 fn in_last_days(path: &Path, days: u32) -> bool {
     let name = path.file_name().unwrap().to_string_lossy();
     let day: u32 = name[13..15].parse().unwrap();

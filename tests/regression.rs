@@ -1,0 +1,76 @@
+//! Regression tests: one per bug fixed, each named for the bug, so a fixed bug stays fixed.
+//!
+//! Convention: when you fix a bug, add a test here that fails without the fix. Name it for
+//! what went wrong (`unknown_replies_with_equal_counts_keep_one_order`), say in its doc
+//! comment what the bug did and which change fixed it, and drive the real binary on the
+//! smallest input that shows the bug (a fixture in `testdata/fixtures/`, or rows written
+//! into a temporary directory).
+
+use std::fs;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const HEADER: &str = "type,timeLogged,rcpt,dsnDiag,dsnMta,dlvSourceIp,vmta\n";
+
+/// The review listed reply texts no rule knows in the order of a hash map when the same
+/// text had the same count at several ISPs, so two runs on the same logs could print
+/// different reviews (fixed by ordering ties by ISP in "deterministic order of unknown
+/// replies").
+#[test]
+fn unknown_replies_with_equal_counts_keep_one_order() {
+    let dir = TempDir::new().unwrap();
+    let domains = [
+        "yahoo.com",
+        "gmail.com",
+        "web.de",
+        "comcast.net",
+        "hotmail.com",
+        "gmx.net",
+        "orange.fr",
+        "icloud.com",
+        "att.net",
+        "mail.ru",
+    ];
+    let mut rows = String::from(HEADER);
+    for domain in domains {
+        for minute in 0..2 {
+            rows.push_str(&format!(
+                "t,2026-10-01 10:0{minute}:00+0000,someone@{domain},\
+                 \"smtp;451 4.3.0 frobnicated by the quux\",mx.{domain},203.0.113.10,vmta-1\n"
+            ));
+        }
+    }
+    let log = dir.path().join("acct-2026-10-01-0000.csv");
+    fs::write(&log, rows).unwrap();
+
+    let isps_listed = |threads: &str| -> Vec<String> {
+        let output = Command::cargo_bin("deferwatch")
+            .unwrap()
+            .args(["report", "--day", "2026-10-01", "--format", "json"])
+            .args(["--threads", threads])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["unknown_replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|reply| {
+                assert_eq!(reply["count"], 2, "{reply}");
+                reply["isp"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let first = isps_listed("1");
+    let mut sorted = first.clone();
+    sorted.sort();
+    assert_eq!(first, sorted, "ties are listed by ISP");
+    assert!(first.len() >= 5, "{first:?}");
+    for threads in ["1", "2", "4"] {
+        assert_eq!(isps_listed(threads), first, "--threads {threads}");
+    }
+}
