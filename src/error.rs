@@ -44,6 +44,23 @@ impl ExitCode {
 /// The prefix of every error message the binary prints.
 pub const ERROR_PREFIX: &str = "deferwatch";
 
+/// The one line the binary prints for an error: `deferwatch: ` and the chain of causes,
+/// each cause once (a message that already quotes its cause does not repeat it).
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    format!("{ERROR_PREFIX}: {line}")
+}
+
 #[derive(Debug, Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -97,5 +114,24 @@ pub enum Error {
 impl From<polars::error::PolarsError> for Error {
     fn from(e: polars::error::PolarsError) -> Self {
         Error::Analytics(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_lines_name_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let err = anyhow::Error::from(Error::Io {
+            path: "pmta.conf".into(),
+            source: io,
+        })
+        .context("reading the PowerMTA config");
+        assert_eq!(
+            error_line(&err),
+            "deferwatch: reading the PowerMTA config: pmta.conf: No such file"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use deferwatch::cli::Cli;
-use deferwatch::error::{ERROR_PREFIX, ExitCode};
+use deferwatch::error::{ExitCode, error_line};
 
 fn main() {
     let cli = Cli::parse();
@@ -11,7 +11,7 @@ fn main() {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::Success,
         Err(err) => {
-            eprintln!("{ERROR_PREFIX}: {err:#}");
+            eprintln!("{}", error_line(&err));
             ExitCode::Error
         }
     };

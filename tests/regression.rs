@@ -74,3 +74,19 @@ fn unknown_replies_with_equal_counts_keep_one_order() {
         assert_eq!(isps_listed(threads), first, "--threads {threads}");
     }
 }
+
+/// An unreadable file named its operating-system error twice ("No such file or directory
+/// (os error 2): No such file or directory (os error 2)"), and `audit` prefixed its errors
+/// with `error:` where every other command says `deferwatch:`.
+#[test]
+fn errors_name_their_cause_once_with_one_prefix() {
+    let out = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args(["audit", "--pmta-config", "testdata/audit/nowhere.conf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "audit errors are UNKNOWN");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("deferwatch: "), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}

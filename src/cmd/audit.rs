@@ -8,7 +8,7 @@ use crate::audit::Audit;
 use crate::audit::logs::evidence;
 use crate::cli::AuditArgs;
 use crate::config::AuditConfig;
-use crate::error::{ERROR_PREFIX, ExitCode};
+use crate::error::{ExitCode, error_line};
 use crate::load::{History, load};
 use crate::output::write_output;
 use crate::render::audit::render_audit;
@@ -24,7 +24,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
             Ok(audit.exit_code())
         });
     ran.unwrap_or_else(|err| {
-        eprintln!("{ERROR_PREFIX}: {err:#}");
+        eprintln!("{}", error_line(&err));
         ExitCode::Unknown
     })
 }
