@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{HourlyTable, Renderer};
+use super::{HOURLY_COLUMNS, HourlyTable, HourlyValue, Renderer, hourly_values};
 use crate::analyze::group::GroupDay;
 use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
@@ -123,31 +123,15 @@ impl Renderer for Csv {
         let mut w = csv::Writer::from_writer(out);
         let mut header: Vec<&str> = vec!["hour"];
         header.extend(table.by.iter().map(|d| d.column()));
-        header.extend([
-            "attempts",
-            "delivered",
-            "deferred",
-            "bounced",
-            "queue_deferrals",
-            "deferral_rate",
-            "prev_day_deferral_rate",
-            "rolling_7d_deferral_rate",
-        ]);
+        header.extend(HOURLY_COLUMNS);
         w.write_record(&header).map_err(to_io)?;
-        let rate = |r: Option<f64>| r.map_or(String::new(), |v| format!("{v:.6}"));
         for row in table.rows {
             let mut record = vec![hour_rfc3339(row.period)];
             record.extend(row.keys.iter().cloned());
-            record.extend([
-                row.attempts.to_string(),
-                row.delivered.to_string(),
-                row.deferred.to_string(),
-                row.bounced.to_string(),
-                row.queue_deferrals.to_string(),
-                rate(row.deferral_rate()),
-                rate(row.prev_deferral_rate()),
-                rate(row.rolling_deferral_rate()),
-            ]);
+            record.extend(hourly_values(row).map(|value| match value {
+                HourlyValue::Count(n) => n.to_string(),
+                HourlyValue::Rate(rate) => rate.map_or(String::new(), |v| format!("{v:.6}")),
+            }));
             w.write_record(&record).map_err(to_io)?;
         }
         w.flush()

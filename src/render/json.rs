@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::{HourlyTable, Renderer};
+use super::{HOURLY_COLUMNS, HourlyTable, HourlyValue, Renderer, hourly_values};
 use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
@@ -26,21 +26,13 @@ impl Renderer for Json {
                 for (dim, key) in table.by.iter().zip(&row.keys) {
                     obj.insert(dim.column().into(), json!(key));
                 }
-                obj.insert("attempts".into(), json!(row.attempts));
-                obj.insert("delivered".into(), json!(row.delivered));
-                obj.insert("deferred".into(), json!(row.deferred));
-                obj.insert("bounced".into(), json!(row.bounced));
-                obj.insert("queue_deferrals".into(), json!(row.queue_deferrals));
-                obj.insert("deferral_rate".into(), json!(row.deferral_rate()));
-                obj.insert("bounce_rate".into(), json!(row.bounce_rate()));
-                obj.insert(
-                    "prev_day_deferral_rate".into(),
-                    json!(row.prev_deferral_rate()),
-                );
-                obj.insert(
-                    "rolling_7d_deferral_rate".into(),
-                    json!(row.rolling_deferral_rate()),
-                );
+                for (column, value) in HOURLY_COLUMNS.iter().zip(hourly_values(row)) {
+                    let value = match value {
+                        HourlyValue::Count(n) => json!(n),
+                        HourlyValue::Rate(rate) => json!(rate),
+                    };
+                    obj.insert((*column).into(), value);
+                }
                 Value::Object(obj)
             })
             .collect();

@@ -56,6 +56,43 @@ pub fn renderer(format: Format, color: bool) -> Box<dyn Renderer> {
     }
 }
 
+/// One value of an hourly row.
+pub enum HourlyValue {
+    Count(u64),
+    /// A rate in 0..=1; undefined without attempts.
+    Rate(Option<f64>),
+}
+
+/// The columns of an hourly row after `hour` and the group keys: the one list every
+/// machine format (JSON, CSV) writes, so they cannot drift apart.
+pub const HOURLY_COLUMNS: [&str; 9] = [
+    "attempts",
+    "delivered",
+    "deferred",
+    "bounced",
+    "queue_deferrals",
+    "deferral_rate",
+    "bounce_rate",
+    "prev_day_deferral_rate",
+    "rolling_7d_deferral_rate",
+];
+
+/// The values of [`HOURLY_COLUMNS`] for one row, in the same order.
+pub fn hourly_values(row: &MetricRow) -> [HourlyValue; 9] {
+    use HourlyValue::{Count, Rate};
+    [
+        Count(row.attempts),
+        Count(row.delivered),
+        Count(row.deferred),
+        Count(row.bounced),
+        Count(row.queue_deferrals),
+        Rate(row.deferral_rate()),
+        Rate(row.bounce_rate()),
+        Rate(row.prev_deferral_rate()),
+        Rate(row.rolling_deferral_rate()),
+    ]
+}
+
 /// The three lines of the input summary (counts, time span, skipped rows) that the table
 /// and markdown renderers both print; `sep` joins the two halves of the last line.
 pub fn input_lines(input: &InputSummary, sep: &str) -> [String; 3] {
