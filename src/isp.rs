@@ -120,7 +120,7 @@ impl IspResolver {
         }
     }
 
-    /// The ISP of a row, from its `dsnMta`, `rcpt` and `queue` fields (DOMAIN.md §2).
+    /// The ISP of a row, from its `dsnMta`, `rcpt` and `queue` fields (docs/isps.md).
     pub fn resolve(&self, dsn_mta: &str, rcpt: &str, queue: &str) -> &str {
         if let Some(isp) = self.by_mx_host(mx_host(dsn_mta)) {
             return isp;

@@ -1,4 +1,4 @@
-//! The reply classes (DOMAIN.md §3): stable ids used in every output.
+//! The reply classes (docs/classes.md): stable ids used in every output.
 
 use serde::Serialize;
 
