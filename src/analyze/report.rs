@@ -10,13 +10,13 @@ use super::findings::{Finding, find};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
-use super::input::InputSummary;
 use super::metrics::{Dim, MetricRow, Period, compute, trends};
 use super::status::{Assessment, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::audit::Audit;
 use crate::error::Error;
+use crate::read::summary::InputSummary;
 use crate::timefmt::day_string;
 
 /// One group's day.

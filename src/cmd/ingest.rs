@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::threads;
-use crate::analyze::input;
 use crate::cli::IngestArgs;
 use crate::config::ConfigFile;
 use crate::error::Error;
 use crate::ingest::{IngestOptions, IngestSummary, ingest};
 use crate::read::inputs::{Input, expand_inputs};
+use crate::read::summary::warnings;
 use crate::render::thousands;
 use crate::store::Store;
 use crate::timefmt::day_string;
@@ -56,7 +56,7 @@ pub fn run(args: IngestArgs) -> Result<()> {
             args.store.display()
         )?;
     }
-    for line in input::warnings(&summary.reads) {
+    for line in warnings(&summary.reads) {
         writeln!(err, "warning: {line}")?;
     }
     for line in &summary.skipped {

@@ -18,11 +18,11 @@ use anyhow::Result;
 use chrono_tz::Tz;
 
 use crate::aggregate::scan::{Scan, scan_inputs};
-use crate::analyze::input;
 use crate::cli::{Cli, Command, InputArgs};
 use crate::config::ConfigFile;
 use crate::error::Error;
 use crate::read::inputs::expand_inputs;
+use crate::read::summary;
 use crate::store::Store;
 
 /// Runs a command; returns the process exit code.
@@ -119,7 +119,7 @@ pub fn load(args: &InputArgs, history: History) -> Result<Loaded> {
     let scan = scan_inputs(&inputs, &classifier, &resolver, threads(args.threads));
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for line in input::warnings(&scan.files) {
+    for line in summary::warnings(&scan.files) {
         writeln!(err, "warning: {line}")?;
     }
     let malformed: u64 = scan.files.iter().map(|f| f.malformed_total()).sum();

@@ -5,13 +5,13 @@ use anyhow::Result;
 use super::audit::{dns_settings, identity_inputs};
 use super::output::write_output;
 use super::{History, load};
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::{Report, build_report, last_complete_day};
 use crate::analyze::status::Status;
 use crate::audit::checks::Verdict;
 use crate::audit::logs::{Window, evidence};
 use crate::cli::{IdentityArgs, InputArgs, ReportArgs};
 use crate::error::Error;
+use crate::read::summary::InputSummary;
 use crate::render::renderer;
 use crate::timefmt::parse_day;
 

@@ -10,6 +10,7 @@ mod plain;
 pub mod record;
 pub mod row;
 pub mod stats;
+pub mod summary;
 pub mod time;
 
 use std::io::{self, Read};

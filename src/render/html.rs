@@ -188,7 +188,7 @@ impl Renderer for Html {
                 out,
                 "<p class=\"notice\">{}</p><pre>{}</pre>",
                 escape(no_deferrals_notice().lines().next().unwrap_or("")),
-                escape(crate::analyze::input::ENABLE_DEFERRAL_RECORDS)
+                escape(crate::read::summary::ENABLE_DEFERRAL_RECORDS)
             )?;
         }
         writeln!(out, "<h2>Findings</h2>")?;

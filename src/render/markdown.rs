@@ -72,7 +72,7 @@ impl Renderer for Markdown {
             writeln!(
                 out,
                 "```\n{}\n```\n",
-                crate::analyze::input::ENABLE_DEFERRAL_RECORDS
+                crate::read::summary::ENABLE_DEFERRAL_RECORDS
             )?;
         }
         writeln!(out, "## ISPs\n")?;
