@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono_tz::Tz;
 
-use crate::aggregate::scan::{Scan, scan_inputs};
+use crate::aggregate::parallel::{Scan, scan_inputs};
 use crate::cli::{Cli, Command, InputArgs};
 use crate::config::ConfigFile;
 use crate::error::Error;

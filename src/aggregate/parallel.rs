@@ -1,4 +1,6 @@
-//! Reading many inputs on several threads into one set of aggregates.
+//! The parallel read driver: opens every input (decompressing, resuming at checkpoints),
+//! reads each on one of several worker threads into that thread's own aggregates, and
+//! merges them into one set with the per-input read stats.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read};
