@@ -7,8 +7,9 @@ use deferwatch::aggregate::Aggregator;
 use deferwatch::classify::Classifier;
 use deferwatch::generate::{GenerateOptions, generate};
 use deferwatch::isp::IspResolver;
+use deferwatch::read::acct_csv::{AcctCsv, Splitter};
 use deferwatch::read::row::{RowBuf, Split};
-use deferwatch::read::{Splitter, read_stream};
+use deferwatch::read::source::Source;
 
 /// One generated day (100,000 attempts) of acct files, concatenated, and its record count.
 fn one_day() -> (Vec<u8>, u64) {
@@ -40,7 +41,7 @@ fn bench_read_classify_aggregate(c: &mut Criterion) {
     group.bench_function("bytes", |b| {
         b.iter(|| {
             let mut aggregator = Aggregator::new(&classifier, &resolver);
-            read_stream("bench".into(), &data[..], &mut aggregator);
+            AcctCsv::default().read("bench".into(), &data[..], &mut aggregator);
             aggregator.aggregates.total_rows()
         })
     });
@@ -48,7 +49,7 @@ fn bench_read_classify_aggregate(c: &mut Criterion) {
     group.bench_function("rows", |b| {
         b.iter(|| {
             let mut aggregator = Aggregator::new(&classifier, &resolver);
-            read_stream("bench".into(), &data[..], &mut aggregator);
+            AcctCsv::default().read("bench".into(), &data[..], &mut aggregator);
             aggregator.aggregates.total_rows()
         })
     });

@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::aggregate::scan::{Scan, scan_inputs};
-use crate::analyze::input;
+use crate::aggregate::parallel::{Scan, scan_inputs};
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
 use crate::read::inputs::Input;
+use crate::read::summary;
 use crate::store::Store;
 
 /// Where the rows come from.
@@ -79,7 +79,7 @@ pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
     let scan = scan_inputs(inputs, classifier, resolver, threads);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for line in input::warnings(&scan.files) {
+    for line in summary::warnings(&scan.files) {
         // A closed stderr must not stop the run.
         let _ = writeln!(err, "warning: {line}");
     }

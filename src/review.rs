@@ -5,7 +5,6 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::{Report, build_report, last_complete_day};
 use crate::analyze::status::{Status, Thresholds};
 use crate::audit::checks::Verdict;
@@ -15,6 +14,7 @@ use crate::audit::pmta::PmtaConfig;
 use crate::audit::{Audit, AuditInputs, IpAudit};
 use crate::error::Error;
 use crate::load::{History, Sources, load};
+use crate::read::summary::InputSummary;
 
 /// The review: the report's fields, then the identity audit when one ran.
 #[derive(Debug, Clone, Serialize)]

@@ -9,11 +9,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use deferwatch::generate::Rng;
+use deferwatch::read::acct_csv::{AcctCsv, MAX_ROW_LEN, Splitter};
 use deferwatch::read::checkpoint::Checkpoint;
 use deferwatch::read::open::decompress;
 use deferwatch::read::record::{AcctRecord, RecordSink};
 use deferwatch::read::row::{RowBuf, Split};
-use deferwatch::read::{MAX_ROW_LEN, Splitter, read_stream_with};
+use deferwatch::read::source::Source;
 
 /// Every record a read passed on, as text.
 #[derive(Default)]
@@ -28,8 +29,7 @@ impl RecordSink for Recorded {
 /// The records, and the stats (with the end checkpoint), of reading `content` whole.
 fn read_with(splitter: Splitter, content: &[u8]) -> (Vec<String>, String) {
     let mut sink = Recorded::default();
-    let stats = read_stream_with(
-        splitter,
+    let stats = AcctCsv { splitter }.read_from(
         "input".into(),
         content,
         &mut sink,

@@ -3,7 +3,7 @@
 
 pub mod intern;
 pub mod memo;
-pub mod scan;
+pub mod parallel;
 
 use std::collections::HashMap;
 

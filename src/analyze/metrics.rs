@@ -1,5 +1,5 @@
 //! Rates with their baselines (previous period, rolling window) and the 28-day trend, for
-//! any grouping, computed with polars over the cell frame (DOMAIN.md §4).
+//! any grouping, computed with polars over the cell frame (docs/metrics.md).
 
 use std::collections::HashMap;
 

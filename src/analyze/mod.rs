@@ -4,7 +4,6 @@ pub mod export;
 pub mod findings;
 pub mod frame;
 pub mod group;
-pub mod input;
 pub mod metrics;
 pub mod report;
 pub mod series;

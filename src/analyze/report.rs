@@ -11,12 +11,12 @@ use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
-use super::input::InputSummary;
 use super::metrics::{Dim, MetricRow, Period, compute, trends};
 use super::status::{Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::error::Error;
+use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
 
 /// A reply text no rule knows, and how often it was seen on the day.

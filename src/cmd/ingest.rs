@@ -4,11 +4,11 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::analyze::input;
 use crate::config::IngestConfig;
 use crate::error::Error;
 use crate::ingest::{IngestOptions, IngestSummary, ingest};
 use crate::numfmt::thousands;
+use crate::read::summary;
 use crate::store::Store;
 use crate::timefmt::day_string;
 
@@ -36,7 +36,7 @@ pub fn run(config: IngestConfig) -> Result<()> {
             config.store.display()
         )?;
     }
-    for line in input::warnings(&summary.reads) {
+    for line in summary::warnings(&summary.reads) {
         writeln!(err, "warning: {line}")?;
     }
     for line in &summary.skipped {

@@ -6,13 +6,13 @@
 //! continues a content already read (grown, renamed, or compressed by logrotate): then
 //! reading resumes at that content's checkpoint, after checking the bytes just before it.
 
-pub mod identity;
+pub mod content_index;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::aggregate::Aggregates;
-use crate::aggregate::scan::{ReadTask, scan_tasks};
+use crate::aggregate::parallel::{ReadTask, scan_tasks};
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
@@ -22,7 +22,7 @@ use crate::read::open::read_head;
 use crate::read::stats::FileStats;
 use crate::store::content::{Content, ContentTotals};
 use crate::store::{FileState, Pruned, RunTotals, Store};
-use identity::ContentIndex;
+use content_index::ContentIndex;
 
 /// What one ingest did.
 #[derive(Debug, Default)]

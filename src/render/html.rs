@@ -9,13 +9,13 @@ use super::text::{STYLE, escape};
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::{DayRate, GroupDay, HISTORY_DAYS};
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::UnknownReply;
 use crate::analyze::status::Status;
 use crate::audit::Audit;
 use crate::classify::Class;
 use crate::numfmt::{percent, thousands, trend};
 use crate::palette::{self, class_color};
+use crate::read::summary::InputSummary;
 use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
@@ -115,7 +115,7 @@ impl Markup for Html {
             out,
             "<p class=\"notice\">{}</p><pre>{}</pre>",
             escape(no_deferrals_notice().lines().next().unwrap_or("")),
-            escape(crate::analyze::input::ENABLE_DEFERRAL_RECORDS)
+            escape(crate::read::summary::ENABLE_DEFERRAL_RECORDS)
         )
     }
 

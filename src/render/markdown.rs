@@ -7,10 +7,10 @@ use super::text::markdown_cell as cell;
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::UnknownReply;
 use crate::audit::Audit;
 use crate::numfmt::{percent, thousands, trend};
+use crate::read::summary::InputSummary;
 use crate::review::Review;
 use crate::timefmt::hour_rfc3339;
 
@@ -47,7 +47,7 @@ impl Markup for Markdown {
         writeln!(
             out,
             "```\n{}\n```",
-            crate::analyze::input::ENABLE_DEFERRAL_RECORDS
+            crate::read::summary::ENABLE_DEFERRAL_RECORDS
         )
     }
 

@@ -6,10 +6,10 @@ use std::io::{self, Write};
 
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::UnknownReply;
 use crate::analyze::status::Status;
 use crate::audit::Audit;
+use crate::read::summary::InputSummary;
 use crate::review::Review;
 
 /// The sections of the review.

@@ -15,9 +15,9 @@ use std::io::{self, Write};
 
 use chrono_tz::Tz;
 
-use crate::analyze::input::InputSummary;
 use crate::analyze::metrics::{Dim, MetricRow};
 use crate::numfmt::thousands;
+use crate::read::summary::InputSummary;
 use crate::review::Review;
 
 /// Hourly rows with what is needed to show them.
@@ -126,6 +126,6 @@ pub fn no_deferrals_notice() -> String {
     format!(
         "No deferral rows (t/tq) were found: PowerMTA records only d and b by default, so \
          deferral rates cannot be computed. Enable them in the PowerMTA config and reload:\n{}",
-        crate::analyze::input::ENABLE_DEFERRAL_RECORDS
+        crate::read::summary::ENABLE_DEFERRAL_RECORDS
     )
 }

@@ -7,11 +7,11 @@ use super::text::{WIDTH, clip, wrap};
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
-use crate::analyze::input::InputSummary;
 use crate::analyze::report::UnknownReply;
 use crate::analyze::status::Status;
 use crate::audit::Audit;
 use crate::numfmt::{percent, thousands, trend};
+use crate::read::summary::InputSummary;
 use crate::review::Review;
 use crate::timefmt::hour_local;
 

@@ -1,4 +1,6 @@
-//! Reading many inputs on several threads into one set of aggregates.
+//! The parallel read driver: opens every input (decompressing, resuming at checkpoints),
+//! reads each through a [`Source`] on one of several worker threads into that thread's own
+//! aggregates, and merges them into one set with the per-input read stats.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read};
@@ -10,10 +12,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{Aggregates, Aggregator};
 use crate::classify::Classifier;
 use crate::isp::IspResolver;
+use crate::read::acct_csv::AcctCsv;
 use crate::read::checkpoint::Checkpoint;
 use crate::read::inputs::Input;
 use crate::read::open::{OpenError, decompress, head_of, open_at};
-use crate::read::read_stream_from;
+use crate::read::source::Source;
 use crate::read::stats::FileStats;
 
 /// The result of reading every input.
@@ -52,9 +55,28 @@ pub fn scan_inputs(
     scan_tasks(&tasks, classifier, resolver, threads, false)
 }
 
-/// Reads `tasks` with up to `threads` threads (one input per thread at a time). With
-/// `fingerprint`, each file's end checkpoint carries the hash of the bytes before it.
+/// Reads `tasks` as acct CSV with up to `threads` threads (one input per thread at a time).
+/// With `fingerprint`, each file's end checkpoint carries the hash of the bytes before it.
 pub fn scan_tasks(
+    inputs: &[ReadTask],
+    classifier: &Classifier,
+    resolver: &IspResolver,
+    threads: usize,
+    fingerprint: bool,
+) -> Scan {
+    scan_tasks_with(
+        &AcctCsv::default(),
+        inputs,
+        classifier,
+        resolver,
+        threads,
+        fingerprint,
+    )
+}
+
+/// [`scan_tasks`] for inputs in the format `source` reads.
+pub fn scan_tasks_with<S: Source + Sync>(
+    source: &S,
     inputs: &[ReadTask],
     classifier: &Classifier,
     resolver: &IspResolver,
@@ -75,7 +97,8 @@ pub fn scan_tasks(
                         let Some(input) = inputs.get(index) else {
                             break;
                         };
-                        let stats = read_one(input, &mut aggregator, &progress, fingerprint);
+                        let stats =
+                            read_one(source, input, &mut aggregator, &progress, fingerprint);
                         files.lock().expect("no worker panics")[index] = Some(stats);
                     }
                     aggregator.aggregates
@@ -105,6 +128,7 @@ pub fn scan_tasks(
 }
 
 fn read_one(
+    source: &impl Source,
     task: &ReadTask,
     aggregator: &mut Aggregator<'_>,
     progress: &ProgressBar,
@@ -116,7 +140,7 @@ fn read_one(
         Input::File(path) => open_file(path, task, progress),
     };
     match opened {
-        Ok(stream) => read_stream_from(name, stream, aggregator, &task.start, fingerprint),
+        Ok(stream) => source.read_from(name, stream, aggregator, &task.start, fingerprint),
         Err(error) => {
             let mut stats = FileStats::new(name);
             match error {

@@ -1,10 +1,11 @@
-//! The `input` section every report carries: what was read, and what could not be used.
+//! What reading found, summed for reports: the `input` section every report carries (files,
+//! rows by type, malformed rows, problems per file) and the per-file warnings for stderr.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::read::stats::{FileStats, MalformedReason};
+use super::stats::{FileStats, MalformedReason};
 use crate::timefmt::UtcTime;
 
 /// The PowerMTA config lines that enable deferral records.

@@ -1,5 +1,6 @@
-//! Recognising file content read before, whatever the file is called now: by the hash of
-//! its first bytes (the header and the first rows, which carry times and message ids).
+//! The index of file contents already in the store, by the hash of their first bytes (the
+//! header and the first rows, which carry times and message ids), so that a renamed, rotated
+//! or compressed file is recognised as content read before, whatever it is called now.
 
 use std::collections::HashMap;
 
