@@ -17,10 +17,19 @@ timed() {
   RSS_MB=$(( $(median "${rss[@]}") / 1024 ))
 }
 
-# build_release: builds the release binary and sets BIN to its absolute path.
+# build_release: builds the release binary and sets BIN to its absolute path; a BIN given
+# in the environment is used as it is. --all-targets resolves dependency features as the
+# tests do, so a target directory the tests built is reused instead of rebuilt.
 build_release() {
-  cargo build --release --quiet
-  BIN=$(pwd)/${CARGO_TARGET_DIR:-target}/release/deferwatch
+  if [ -n "${BIN:-}" ]; then
+    return
+  fi
+  cargo build --release --all-targets --quiet
+  local target=${CARGO_TARGET_DIR:-target}
+  case "$target" in
+    /*) BIN=$target/release/deferwatch ;;
+    *) BIN=$(pwd)/$target/release/deferwatch ;;
+  esac
 }
 
 # results_file: today's results file, created with its title when missing.

@@ -1,8 +1,10 @@
 //! deferwatch: deferral and bounce analytics for PowerMTA accounting logs.
 //!
 //! Data flows one way: files -> records ([`read`]) -> classes ([`classify`]) -> hourly
-//! aggregates ([`aggregate`]) -> rates, baselines and findings ([`analyze`]) -> output
-//! ([`render`]). [`cmd`] holds one small glue module per subcommand.
+//! aggregates ([`aggregate`]) -> rates, baselines and findings ([`analyze`]) -> the review
+//! ([`review`]) -> output ([`render`], [`chart`]). [`cli`] holds what the user typed,
+//! [`config`] turns it into validated values once, and [`cmd`] holds one small glue module
+//! per subcommand. Each module imports only modules below it (README, "For contributors").
 
 pub mod aggregate;
 pub mod analyze;
