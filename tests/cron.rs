@@ -50,12 +50,13 @@ fn check_exit_codes_follow_the_monitoring_plugin_convention() {
             .any(|l| l.starts_with("alert: 203.0.113.14:"))
     );
 
-    let (code, out) = check(&["--day", "2026-10-10", "testdata/sample"]);
+    let (code, out) = check(&["--day", "2026-10-20", "testdata/sample"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with("DEFERWATCH WARNING - 2026-10-10: yahoo deferral"),
+        out.starts_with("DEFERWATCH WARNING - 2026-10-20: yahoo deferral"),
         "{out}"
     );
+    assert!(out.contains("pp/week over 24 days"), "{out}");
 
     let (code, out) = check(&["testdata/fixtures/no-deferrals.csv"]);
     assert_eq!(code, 3, "{out}");

@@ -90,3 +90,30 @@ fn errors_name_their_cause_once_with_one_prefix() {
     assert!(stderr.starts_with("deferwatch: "), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
+
+/// With 14 days of logs the review claimed a "rising +x pp/week over 28 days" trend and
+/// `check` said WARNING; a trend now needs 21 days of history (`trend_min_days`), and
+/// without it the JSON trend is null and no message mentions one.
+#[test]
+fn no_trend_is_claimed_without_the_history_for_it() {
+    let out = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args([
+            "report",
+            "--format",
+            "json",
+            "--day",
+            "2026-10-10",
+            "testdata/sample",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for group in review["isps"].as_array().unwrap() {
+        assert!(group["trend_pp_per_week"].is_null(), "{group}");
+    }
+    for finding in review["findings"].as_array().unwrap() {
+        assert!(!finding["message"].as_str().unwrap().contains("pp/week"));
+    }
+}

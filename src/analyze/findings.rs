@@ -122,8 +122,9 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
     }
     if assessment.rising {
         message.push_str(&format!(
-            ", rising {:+.1} pp/week over 28 days",
-            group.trend_pp_per_week.unwrap_or(0.0)
+            ", rising {:+.1} pp/week over {} days",
+            group.trend_pp_per_week.unwrap_or(0.0),
+            group.trend_days.unwrap_or(0)
         ));
     }
     if let Some((class, count)) = &top {

@@ -24,7 +24,11 @@ pub struct GroupDay {
     pub bounce_rate: Option<f64>,
     pub prev_day_deferral_rate: Option<f64>,
     pub rolling_7d_deferral_rate: Option<f64>,
+    /// `null` without `trend_min_days` days of history.
     pub trend_pp_per_week: Option<f64>,
+    /// The days of history the trend was computed over (at most 28).
+    #[serde(skip)]
+    pub trend_days: Option<i64>,
     pub status: Status,
     /// Deferrals, bounces and queue deferrals by class.
     pub classes: BTreeMap<String, u64>,

@@ -300,11 +300,21 @@ fn to_rows(
         .collect())
 }
 
+/// A group's trend, and the days of history it was computed over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    pub pp_per_week: f64,
+    /// From the group's first day with rows in the 28-day window up to the day.
+    pub days: i64,
+}
+
 /// The volume-weighted least-squares slope of the daily deferral rate over the 28 days
-/// ending with `day`, in percentage points per week, per group of `rows` (daily rows).
-pub fn trends(rows: &[MetricRow], day: i64) -> HashMap<Vec<String>, f64> {
+/// ending with `day`, in percentage points per week, per group of `rows` (daily rows);
+/// only for groups with at least `min_days` days of history (docs/metrics.md).
+pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String>, Trend> {
     #[derive(Default)]
     struct Sums {
+        first: i64,
         w: f64,
         wx: f64,
         wy: f64,
@@ -319,7 +329,11 @@ pub fn trends(rows: &[MetricRow], day: i64) -> HashMap<Vec<String>, f64> {
         let x = (row.period - day) as f64;
         let w = row.attempts as f64;
         let wy = row.deferred as f64; // w * (deferred / attempts)
-        let s = sums.entry(&row.keys).or_default();
+        let s = sums.entry(&row.keys).or_insert_with(|| Sums {
+            first: row.period,
+            ..Sums::default()
+        });
+        s.first = s.first.min(row.period);
         s.w += w;
         s.wx += w * x;
         s.wy += wy;
@@ -328,10 +342,15 @@ pub fn trends(rows: &[MetricRow], day: i64) -> HashMap<Vec<String>, f64> {
     }
     sums.into_iter()
         .filter_map(|(keys, s)| {
+            let days = day - s.first + 1;
             let denominator = s.w * s.wxx - s.wx * s.wx;
-            (denominator.abs() > 1e-9).then(|| {
+            (days >= min_days && denominator.abs() > 1e-9).then(|| {
                 let slope_per_day = (s.w * s.wxy - s.wx * s.wy) / denominator;
-                (keys.to_vec(), slope_per_day * 100.0 * 7.0)
+                let trend = Trend {
+                    pp_per_week: slope_per_day * 100.0 * 7.0,
+                    days,
+                };
+                (keys.to_vec(), trend)
             })
         })
         .collect()

@@ -7,6 +7,7 @@ pub mod group;
 pub mod metrics;
 pub mod report;
 pub mod series;
+pub mod stats;
 pub mod status;
 
 use chrono_tz::Tz;

@@ -11,8 +11,8 @@ use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
-use super::metrics::{Dim, MetricRow, Period, compute, trends};
-use super::status::{Status, Thresholds};
+use super::metrics::{Dim, MetricRow, Period, Trend, compute, trends};
+use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::error::Error;
@@ -156,7 +156,7 @@ fn groups_of_day(
     thresholds: &Thresholds,
 ) -> Result<Vec<GroupDay>, Error> {
     let daily = compute(&cells.all, &cells.names, Period::Day, dims)?;
-    let trend = trends(&daily, day);
+    let trend = trends(&daily, day, thresholds.trend_min_days);
     let mut history: HashMap<Vec<String>, Vec<DayRate>> = HashMap::new();
     for row in daily
         .iter()
@@ -204,7 +204,7 @@ fn groups_of_day(
 fn group_day(
     row: &MetricRow,
     dims: &[Dim],
-    trend: Option<f64>,
+    trend: Option<Trend>,
     classes: &mut HashMap<Vec<String>, BTreeMap<String, u64>>,
     thresholds: &Thresholds,
 ) -> GroupDay {
@@ -213,12 +213,12 @@ fn group_day(
             .position(|d| *d == dim)
             .map(|i| row.keys[i].clone())
     };
-    let assessment = thresholds.assess(
-        row.attempts,
-        row.deferral_rate(),
-        row.rolling_deferral_rate(),
-        trend,
-    );
+    let assessment = thresholds.assess(&DayCounts {
+        attempts: row.attempts,
+        deferred: row.deferred,
+        baseline: row.rolling_deferral_rate(),
+        trend_pp_per_week: trend.map(|t| t.pp_per_week),
+    });
     GroupDay {
         isp: key(Dim::Isp).unwrap_or_default(),
         source_ip: key(Dim::SourceIp),
@@ -232,7 +232,8 @@ fn group_day(
         bounce_rate: row.bounce_rate(),
         prev_day_deferral_rate: row.prev_deferral_rate(),
         rolling_7d_deferral_rate: row.rolling_deferral_rate(),
-        trend_pp_per_week: trend,
+        trend_pp_per_week: trend.map(|t| t.pp_per_week),
+        trend_days: trend.map(|t| t.days),
         status: assessment.status,
         classes: classes.remove(&row.keys).unwrap_or_default(),
         assessment: Some(assessment),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::hourly;
 use super::metrics::Dim;
-use super::status::{Status, Thresholds};
+use super::stats::significant_rise;
+use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
 use crate::error::Error;
@@ -102,10 +103,15 @@ pub fn rate_series(
             // An hour is judged as a day with 24 times its volume would be, and only when
             // its deferrals stand out from the noise of so few attempts.
             let status = thresholds
-                .assess(row.attempts * 24, rate, rolling, None)
+                .assess(&DayCounts {
+                    attempts: row.attempts * 24,
+                    deferred: row.deferred * 24,
+                    baseline: rolling,
+                    trend_pp_per_week: None,
+                })
                 .status;
             let alert = status == Status::Alert
-                && rolling.is_some_and(|p| beyond_noise(row.deferred, row.attempts, p));
+                && rolling.is_some_and(|p| significant_rise(row.deferred, row.attempts, p, 3.0));
             RatePoint {
                 hour: row.period,
                 attempts: row.attempts,
@@ -117,15 +123,6 @@ pub fn rate_series(
             }
         })
         .collect())
-}
-
-/// Whether `deferred` of `attempts` lies more than three standard deviations above what a
-/// deferral rate of `baseline` gives (binomial).
-fn beyond_noise(deferred: u64, attempts: u64, baseline: f64) -> bool {
-    let n = attempts as f64;
-    let expected = n * baseline;
-    let sd = (n * baseline * (1.0 - baseline)).sqrt().max(0.5);
-    deferred as f64 - expected > 3.0 * sd
 }
 
 /// Deferrals (t rows) per hour of a scope in `[from, to)`, by class.

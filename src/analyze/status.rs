@@ -1,7 +1,12 @@
-//! Status (`ok`, `watch`, `alert`) from configurable thresholds on the jump over the
-//! seven-day baseline and on the 28-day trend, not on the level alone.
+//! Status (`ok`, `watch`, `alert`) of a group's day. A rise over the seven-day baseline
+//! counts only when it is both statistically significant (the day's deferrals stand out
+//! from what the baseline rate gives for the day's attempts) and practically significant
+//! (enough points, enough times the baseline, enough deferrals); a trend counts only with
+//! the history to compute it, and only on a day that is above its baseline.
 
 use serde::{Deserialize, Serialize};
+
+use super::stats::significant_rise;
 
 /// Status of an ISP, source IP or pool on the report day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,9 +39,16 @@ pub struct Thresholds {
     pub watch_jump_ratio: f64,
     pub alert_jump_pp: f64,
     pub alert_jump_ratio: f64,
-    /// `watch` / `alert` when the 28-day trend rises at least this many pp per week.
+    /// A rise needs at least this many deferrals on the day...
+    pub min_deferrals: u64,
+    /// ...lying at least this many standard deviations above what the seven-day rate gives
+    /// for the day's attempts (one-sided binomial score test; 3 is p < 0.0014).
+    pub significance_z: f64,
+    /// `watch` / `alert` when the 28-day trend rises at least this many pp per week...
     pub watch_trend_pp_per_week: f64,
     pub alert_trend_pp_per_week: f64,
+    /// ...computed only when the group has at least this many days of history.
+    pub trend_min_days: i64,
     /// An IP's `rdns_*` finding needs at least this many rdns rows at one ISP...
     pub rdns_min_rows: u64,
     /// ...making up at least this share of its deferrals and bounces there...
@@ -53,8 +65,11 @@ impl Default for Thresholds {
             watch_jump_ratio: 1.5,
             alert_jump_pp: 5.0,
             alert_jump_ratio: 2.0,
+            min_deferrals: 10,
+            significance_z: 3.0,
             watch_trend_pp_per_week: 0.5,
             alert_trend_pp_per_week: 2.0,
+            trend_min_days: 21,
             rdns_min_rows: 20,
             rdns_share: 0.5,
             rdns_sibling_share: 0.05,
@@ -72,15 +87,27 @@ pub struct Assessment {
     pub rising: bool,
 }
 
+/// What a group's day is judged on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayCounts {
+    pub attempts: u64,
+    pub deferred: u64,
+    /// The seven-day deferral rate before the day.
+    pub baseline: Option<f64>,
+    /// pp/week, when there is the history for it.
+    pub trend_pp_per_week: Option<f64>,
+}
+
+impl DayCounts {
+    fn rate(&self) -> Option<f64> {
+        (self.attempts > 0).then(|| self.deferred as f64 / self.attempts as f64)
+    }
+}
+
 impl Thresholds {
-    /// Assesses one group's day from its rate, seven-day baseline and trend.
-    pub fn assess(
-        &self,
-        attempts: u64,
-        rate: Option<f64>,
-        baseline: Option<f64>,
-        trend_pp_per_week: Option<f64>,
-    ) -> Assessment {
+    /// Assesses one group's day.
+    pub fn assess(&self, day: &DayCounts) -> Assessment {
+        let (attempts, rate, baseline) = (day.attempts, day.rate(), day.baseline);
         let mut out = Assessment {
             status: Status::Ok,
             jumped: false,
@@ -96,7 +123,11 @@ impl Thresholds {
             } else {
                 f64::INFINITY
             };
-            if jump_pp >= self.alert_jump_pp && ratio >= self.alert_jump_ratio {
+            let significant = day.deferred >= self.min_deferrals
+                && significant_rise(day.deferred, attempts, baseline, self.significance_z);
+            if !significant {
+                // Within the noise of the day's volume: no rise to speak of.
+            } else if jump_pp >= self.alert_jump_pp && ratio >= self.alert_jump_ratio {
                 out.status = Status::Alert;
                 out.jumped = true;
             } else if jump_pp >= self.watch_jump_pp && ratio >= self.watch_jump_ratio {
@@ -104,7 +135,8 @@ impl Thresholds {
                 out.jumped = true;
             }
         }
-        if let Some(trend) = trend_pp_per_week {
+        let above_baseline = matches!((rate, baseline), (Some(r), Some(b)) if r > b);
+        if let Some(trend) = day.trend_pp_per_week.filter(|_| above_baseline) {
             let trend_status = if trend >= self.alert_trend_pp_per_week {
                 Status::Alert
             } else if trend >= self.watch_trend_pp_per_week {
@@ -125,34 +157,71 @@ impl Thresholds {
 mod tests {
     use super::*;
 
+    fn day(attempts: u64, rate: f64, baseline: f64, trend: Option<f64>) -> DayCounts {
+        DayCounts {
+            attempts,
+            deferred: (attempts as f64 * rate).round() as u64,
+            baseline: Some(baseline),
+            trend_pp_per_week: trend,
+        }
+    }
+
     #[test]
     fn a_slow_rise_is_flagged_but_a_stable_level_is_not() {
         let t = Thresholds::default();
         // 3% -> 7% over four weeks: ~1 pp/week, each day close to its 7-day average.
-        let rising = t.assess(10_000, Some(0.07), Some(0.065), Some(1.0));
+        let rising = t.assess(&day(10_000, 0.07, 0.065, Some(1.0)));
         assert_eq!(rising.status, Status::Watch);
         assert!(rising.rising);
-        let stable = t.assess(10_000, Some(0.07), Some(0.07), Some(0.02));
+        let stable = t.assess(&day(10_000, 0.07, 0.07, Some(0.02)));
         assert_eq!(stable.status, Status::Ok);
+    }
+
+    #[test]
+    fn a_trend_alone_needs_a_day_above_its_baseline() {
+        let t = Thresholds::default();
+        let below = t.assess(&day(10_000, 0.06, 0.065, Some(1.5)));
+        assert_eq!(below.status, Status::Ok);
+        assert!(!below.rising);
     }
 
     #[test]
     fn a_jump_over_the_baseline_alerts() {
         let t = Thresholds::default();
-        let a = t.assess(10_000, Some(0.098), Some(0.031), Some(0.1));
+        let a = t.assess(&day(10_000, 0.098, 0.031, Some(0.1)));
         assert_eq!(a.status, Status::Alert);
         assert!(a.jumped);
         // +2.5 pp but only 1.3x: a high-baseline ISP wobbling is not a jump.
-        let w = t.assess(10_000, Some(0.125), Some(0.10), None);
+        let w = t.assess(&day(10_000, 0.125, 0.10, None));
         assert_eq!(w.status, Status::Ok);
+    }
+
+    #[test]
+    fn a_jump_within_the_noise_of_a_quiet_day_is_not_a_finding() {
+        let t = Thresholds::default();
+        // 2 deferrals of 210 attempts (1%) against 0.2%: 5x and +0.8 pp, but two rows.
+        assert_eq!(t.assess(&day(210, 0.0095, 0.002, None)).status, Status::Ok);
+        // 12 of 240 (5%) against 2%: enough deferrals, +3 pp, 2.5x and 3.3 sd: a watch.
+        let noisy = DayCounts {
+            attempts: 240,
+            deferred: 12,
+            baseline: Some(0.02),
+            trend_pp_per_week: None,
+        };
+        assert_eq!(t.assess(&noisy).status, Status::Watch);
+        // 9 deferrals are too few to speak of, whatever their rate.
+        let tiny = DayCounts {
+            attempts: 220,
+            deferred: 9,
+            baseline: Some(0.02),
+            trend_pp_per_week: None,
+        };
+        assert_eq!(t.assess(&tiny).status, Status::Ok);
     }
 
     #[test]
     fn low_volume_is_not_judged() {
         let t = Thresholds::default();
-        assert_eq!(
-            t.assess(50, Some(0.5), Some(0.0), Some(9.0)).status,
-            Status::Ok
-        );
+        assert_eq!(t.assess(&day(50, 0.5, 0.0, Some(9.0))).status, Status::Ok);
     }
 }
