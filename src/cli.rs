@@ -48,7 +48,7 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Monitoring-plugin check (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     #[command(
-        after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db --pmta-config /etc/pmta/config\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
+        after_help = "Examples:\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch check --config /etc/deferwatch.toml /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db --pmta-config /etc/pmta/config\n  deferwatch check --store /var/lib/deferwatch/pmta.db --last 3h\n\nThe first line is the summary, e.g.\n  DEFERWATCH CRITICAL - gmail deferral 9.8% (7d avg 3.1%), 203.0.113.7 rdns_missing\nfollowed by one line per finding. Thresholds come from the [thresholds] section of --config."
     )]
     Check(CheckArgs),
     /// Sender identity audit: PTR, FCrDNS and EHLO per sending IP, next to the logs' rdns_* replies.
@@ -123,7 +123,8 @@ pub struct OutputArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// The day to review (default: the last complete day in the logs).
+    /// The day to review: YYYY-MM-DD, `today` (so far) or `yesterday`, in --tz (default:
+    /// the last complete day in the logs).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub day: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
@@ -168,12 +169,17 @@ pub struct IngestArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// The day to check (default: the last complete day in the data).
+    /// The day to check: YYYY-MM-DD, `today` (so far) or `yesterday`, in --tz (default: the
+    /// last complete day in the data).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub day: Option<String>,
     /// UNKNOWN when the newest row is older than this many hours (a stalled ingest).
     #[arg(long, value_name = "HOURS")]
     pub max_age: Option<u64>,
+    /// Judge the most recent hours up to the newest row (e.g. 3h, 90m; at most 24h) against
+    /// the same hours of the seven days before, instead of the last complete day.
+    #[arg(long, value_name = "DURATION", conflicts_with = "day")]
+    pub last: Option<String>,
     /// With --pmta-config or --ip, the sender identity audit counts too: a failing IP is
     /// CRITICAL, a warning (or no DNS answer) WARNING.
     #[command(flatten)]

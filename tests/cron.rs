@@ -293,3 +293,91 @@ fn parquet_export_holds_every_row_partitioned_by_day() {
     assert_eq!(totals[2], rows["b"].as_i64().unwrap());
     assert_eq!(totals[3], rows["tq"].as_i64().unwrap());
 }
+
+/// Copies the acct files of `from` into `to`, keeping only the rows logged before `cut`:
+/// the logs as they stand at that moment.
+fn logs_until(from: &std::path::Path, to: &std::path::Path, cut: chrono::DateTime<chrono::Utc>) {
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(&path)
+            .unwrap();
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_path(to.join(path.file_name().unwrap()))
+            .unwrap();
+        for record in reader.records() {
+            let record = record.unwrap();
+            if &record[0] != "type" {
+                let logged =
+                    chrono::DateTime::parse_from_str(&record[1], "%Y-%m-%d %H:%M:%S%z").unwrap();
+                if logged >= cut {
+                    continue;
+                }
+            }
+            writer.write_record(&record).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_last_pages_during_an_incident_and_not_before_it() {
+    let dir = TempDir::new().unwrap();
+    let all = dir.path().join("all");
+    let out = all.to_str().unwrap();
+    run_ok(&[
+        "generate",
+        "--days",
+        "9",
+        "--rows-per-day",
+        "30000",
+        "--seed",
+        "11",
+        "--out",
+        out,
+    ]);
+    // The generated throttling spike at microsoft starts at 13:00 UTC on the last day.
+    let at = |h: u32, m: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 31)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let before = dir.path().join("before");
+    let during = dir.path().join("during");
+    for (logs, cut) in [(&before, at(12, 0)), (&during, at(14, 30))] {
+        fs::create_dir(logs).unwrap();
+        logs_until(&all, logs, cut);
+    }
+
+    let (code, out) = check(&["--last", "3h", before.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("DEFERWATCH OK - last 3h to 2026-10-31 12:00 UTC"),
+        "{out}"
+    );
+
+    // 90 minutes into the spike: CRITICAL, naming microsoft and the class driving it.
+    let (code, out) = check(&["--last", "3h", during.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.starts_with("DEFERWATCH CRITICAL - last 3h to 2026-10-31 15:00 UTC: microsoft"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("alert: microsoft") && l.contains("mostly rate_limited")),
+        "{out}"
+    );
+
+    let (code, out) = check(&["--last", "2d", during.to_str().unwrap()]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("1 to 24 hours"), "{out}");
+}

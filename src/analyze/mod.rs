@@ -4,6 +4,7 @@ pub mod export;
 pub mod findings;
 pub mod frame;
 pub mod group;
+pub mod intraday;
 pub mod metrics;
 pub mod report;
 pub mod series;

@@ -132,9 +132,10 @@ impl ReviewConfig {
         day: Option<&str>,
         identity: &IdentityArgs,
     ) -> Result<ReviewConfig, Error> {
+        let input = InputConfig::new(input)?;
         Ok(ReviewConfig {
-            day: day.map(values::day).transpose()?,
-            input: InputConfig::new(input)?,
+            day: day.map(|text| values::day(text, input.tz)).transpose()?,
+            input,
             identity: identity_plan(identity)?,
         })
     }
@@ -174,11 +175,14 @@ impl ReportConfig {
 pub struct CheckConfig {
     pub review: ReviewConfig,
     pub max_age_hours: Option<u64>,
+    /// `--last`: judge this many recent hours instead of the last complete day.
+    pub last_hours: Option<i64>,
 }
 
 impl CheckConfig {
     pub fn new(args: CheckArgs) -> Result<CheckConfig, Error> {
         Ok(CheckConfig {
+            last_hours: args.last.as_deref().map(values::last_hours).transpose()?,
             review: ReviewConfig::new(&args.input, args.day.as_deref(), &args.identity)?,
             max_age_hours: args.max_age,
         })

@@ -20,11 +20,20 @@ pub fn time_zone(name: &str) -> Result<Tz, Error> {
     })
 }
 
-/// `--day YYYY-MM-DD` -> days since the epoch.
-pub fn day(text: &str) -> Result<i64, Error> {
+/// `--day YYYY-MM-DD`, `today` or `yesterday` (in `tz`) -> days since the epoch.
+pub fn day(text: &str, tz: Tz) -> Result<i64, Error> {
+    let today = || {
+        let date = chrono::Utc::now().with_timezone(&tz).date_naive();
+        parse_day(&date.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    };
+    match text.trim() {
+        "today" => return Ok(today()),
+        "yesterday" => return Ok(today() - 1),
+        _ => {}
+    }
     parse_day(text).ok_or_else(|| {
         Error::Usage(format!(
-            "--day `{text}` is not a date; write it as YYYY-MM-DD"
+            "--day `{text}` is not a date; write it as YYYY-MM-DD, today or yesterday"
         ))
     })
 }
@@ -103,6 +112,22 @@ pub fn resolver(text: &str) -> Result<SocketAddr, Error> {
     )))
 }
 
+/// `--last`: `3h`, `90m` (rounded up to whole hours) or a number of hours, 1 to 24.
+pub fn last_hours(text: &str) -> Result<i64, Error> {
+    let text = text.trim();
+    let parsed = if let Some(minutes) = text.strip_suffix('m') {
+        minutes.parse::<i64>().ok().map(|m| (m + 59) / 60)
+    } else {
+        text.strip_suffix('h').unwrap_or(text).parse::<i64>().ok()
+    };
+    match parsed {
+        Some(hours) if (1..=24).contains(&hours) => Ok(hours),
+        _ => Err(Error::Usage(format!(
+            "--last `{text}` is not a duration of 1 to 24 hours; write e.g. 3h or 90m"
+        ))),
+    }
+}
+
 /// `--threads`: the user's choice, or every core.
 pub fn threads(choice: Option<usize>) -> usize {
     choice.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -132,6 +157,16 @@ mod tests {
     }
 
     #[test]
+    fn parses_intraday_durations() {
+        assert_eq!(last_hours("3h").unwrap(), 3);
+        assert_eq!(last_hours("90m").unwrap(), 2);
+        assert_eq!(last_hours("6").unwrap(), 6);
+        assert!(last_hours("0h").is_err());
+        assert!(last_hours("2d").is_err());
+        assert!(last_hours("25h").is_err());
+    }
+
+    #[test]
     fn parses_windows_and_groupings() {
         let (from, to) = window(Some("2026-10-01"), Some("2026-10-01T13:30:00+02:00")).unwrap();
         assert_eq!(to.unwrap() - from.unwrap(), 11);
@@ -140,5 +175,9 @@ mod tests {
         assert!(dims("country").is_err());
         assert!(class("rdns_missing").is_ok());
         assert!(class("rdns").is_err());
+        let today = day("today", Tz::UTC).unwrap();
+        assert_eq!(day("yesterday", Tz::UTC).unwrap(), today - 1);
+        assert_eq!(day("2026-10-14", Tz::UTC).unwrap(), 20_740);
+        assert!(day("14.10.2026", Tz::UTC).is_err());
     }
 }

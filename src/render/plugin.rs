@@ -2,39 +2,55 @@
 //! line with performance data, then one line per problem.
 
 use crate::analyze::group::GroupDay;
+use crate::analyze::intraday::{BASELINE_DAYS, Intraday, WindowGroup};
 use crate::analyze::status::Status;
 use crate::error::ExitCode;
-use crate::numfmt::percent;
+use crate::numfmt::{percent, thousands};
+use crate::read::summary::InputSummary;
 use crate::review::Review;
+use crate::timefmt::hour_utc_minutes;
 
 /// How many problems the summary line names before "and N more".
 const NAMED_IN_SUMMARY: usize = 4;
 
-/// The state, the summary (first line) and the details of a report.
-pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<String>) {
-    let report = &review.report;
-    if let (Some(max), Some(newest)) = (max_age_hours, report.input.last) {
+/// UNKNOWN, with why, when the input cannot support a verdict: the newest row is older
+/// than `--max-age`, or there are no deferral rows at all.
+fn unusable(input: &InputSummary, max_age_hours: Option<u64>) -> Option<(ExitCode, Vec<String>)> {
+    if let (Some(max), Some(newest)) = (max_age_hours, input.last) {
         let age = (chrono::Utc::now().timestamp() - newest.0) / 3600;
         if age > max as i64 {
-            return (
+            return Some((
                 ExitCode::Unknown,
                 vec![format!(
                     "newest row is {age} h old (--max-age {max}): is the ingest running?"
                 )],
-            );
+            ));
         }
     }
-    if !report.input.has_deferral_rows {
-        return (
+    if !input.has_deferral_rows {
+        return Some((
             ExitCode::Unknown,
             vec!["no deferral rows (t/tq) in the data: enable `records t,tq` in PowerMTA's <acct-file>".into()],
-        );
+        ));
     }
-    let state = match review.worst_status() {
+    None
+}
+
+fn state_of(status: Status) -> ExitCode {
+    match status {
         Status::Ok => ExitCode::Success,
         Status::Watch => ExitCode::Warning,
         Status::Alert => ExitCode::Critical,
-    };
+    }
+}
+
+/// The state, the summary (first line) and the details of a report.
+pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<String>) {
+    let report = &review.report;
+    if let Some(unknown) = unusable(&report.input, max_age_hours) {
+        return unknown;
+    }
+    let state = state_of(review.worst_status());
     let perfdata: Vec<String> = report
         .isps
         .iter()
@@ -117,4 +133,97 @@ fn isp_item(group: &GroupDay) -> String {
         item.push_str(&format!(" rising {trend:+.1} pp/week"));
     }
     item
+}
+
+/// The state, summary and details of `check --last`: the recent hours against the same
+/// hours of the days before. A source IP is named only where its ISP as a whole is less
+/// severe (the ISP's line says the rest).
+pub fn intraday_verdict(
+    intraday: Option<&Intraday>,
+    input: &InputSummary,
+    max_age_hours: Option<u64>,
+) -> (ExitCode, Vec<String>) {
+    if let Some(unknown) = unusable(input, max_age_hours) {
+        return unknown;
+    }
+    let Some(intraday) = intraday else {
+        return (ExitCode::Unknown, vec!["no rows with a usable time".into()]);
+    };
+    let window = format!(
+        "last {}h to {} UTC",
+        intraday.to - intraday.from,
+        hour_utc_minutes(intraday.to)
+    );
+    let isp_status = |isp: &str| {
+        intraday
+            .groups
+            .iter()
+            .find(|g| g.source_ip.is_none() && g.isp == isp)
+            .map_or(Status::Ok, |g| g.assessment.status)
+    };
+    let mut problems: Vec<&WindowGroup> = intraday
+        .groups
+        .iter()
+        .filter(|g| g.assessment.status > Status::Ok)
+        .filter(|g| g.source_ip.is_none() || isp_status(&g.isp) < g.assessment.status)
+        .collect();
+    problems.sort_by_key(|g| std::cmp::Reverse(g.assessment.status));
+    let state = state_of(intraday.worst_status());
+    let perfdata: Vec<String> = intraday
+        .groups
+        .iter()
+        .filter(|g| g.source_ip.is_none())
+        .filter_map(|g| {
+            Some(format!(
+                "'{}_deferral'={:.2}%;;;0;100",
+                g.isp,
+                g.rate()? * 100.0
+            ))
+        })
+        .collect();
+    let summary = if problems.is_empty() {
+        let isps = intraday.groups.iter().filter(|g| g.source_ip.is_none());
+        format!("{window}: {} ISP(s) within thresholds", isps.count())
+    } else {
+        let mut named: Vec<String> = problems
+            .iter()
+            .take(NAMED_IN_SUMMARY)
+            .map(|g| {
+                format!(
+                    "{} deferral {}% (same hours {BASELINE_DAYS}d {}%)",
+                    window_scope(g),
+                    percent(g.rate()),
+                    percent(g.baseline)
+                )
+            })
+            .collect();
+        if problems.len() > NAMED_IN_SUMMARY {
+            named.push(format!("and {} more", problems.len() - NAMED_IN_SUMMARY));
+        }
+        format!("{window}: {}", named.join(", "))
+    };
+    let mut lines = vec![format!("{summary} | {}", perfdata.join(" "))];
+    for g in problems {
+        let mut line = format!(
+            "{}: {} deferral rate {}% over the {window} ({} of {} attempts) against {}% in the same hours of the {BASELINE_DAYS} days before",
+            g.assessment.status.id(),
+            window_scope(g),
+            percent(g.rate()),
+            thousands(g.deferred),
+            thousands(g.attempts),
+            percent(g.baseline)
+        );
+        if let Some((class, count)) = &g.top_class {
+            line.push_str(&format!("; mostly {class} ({})", thousands(*count)));
+        }
+        lines.push(line);
+    }
+    (state, lines)
+}
+
+fn window_scope(group: &WindowGroup) -> String {
+    match &group.source_ip {
+        Some(ip) => format!("{ip} at {}", group.isp),
+        None => group.isp.clone(),
+    }
 }
