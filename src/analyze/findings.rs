@@ -171,7 +171,7 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
         }
         let (rdns, class) = rdns_count(group);
         let total = events(group);
-        if rdns < thresholds.rdns_min_rows || (rdns as f64) < thresholds.rdns_share * total as f64 {
+        if rdns < thresholds.rdns_min_rows {
             continue;
         }
         let class = class.unwrap_or("rdns_missing");
@@ -187,6 +187,13 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
         } else {
             sibling_rdns as f64 / sibling_events as f64
         };
+        // Mostly rdns, or rdns that its clean siblings do not show: on a day when the whole
+        // ISP also throttles, the IP's own identity failure is still its own incident.
+        let mostly_rdns = rdns as f64 >= thresholds.rdns_share * total as f64;
+        let siblings_clean = !siblings.is_empty() && sibling_share < thresholds.rdns_sibling_share;
+        if !mostly_rdns && !siblings_clean {
+            continue;
+        }
         let message = if sibling_share < thresholds.rdns_sibling_share {
             format!(
                 "{ip}: {rdns} of {total} deferrals and bounces at {} are {class} while its {} sibling IP(s) there are clean ({:.1}% rdns); {} (check with `dig -x {ip}`), and pause {ip} at {} until fixed.",
@@ -213,4 +220,67 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn ip(ip: &str, classes: &[(&str, u64)]) -> GroupDay {
+        let classes: BTreeMap<String, u64> =
+            classes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        let deferred = classes.values().sum();
+        GroupDay {
+            isp: "microsoft".into(),
+            source_ip: Some(ip.into()),
+            pool: None,
+            attempts: 1_000,
+            delivered: 1_000 - deferred,
+            deferred,
+            bounced: 0,
+            queue_deferrals: 0,
+            deferral_rate: Some(deferred as f64 / 1_000.0),
+            bounce_rate: Some(0.0),
+            prev_day_deferral_rate: None,
+            rolling_7d_deferral_rate: None,
+            trend_pp_per_week: None,
+            trend_days: None,
+            status: Status::Ok,
+            classes,
+            assessment: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// On a day when one IP lost its PTR and the ISP throttled every IP, the IP's
+    /// rdns_missing replies were outnumbered by rate_limited ones and its own incident
+    /// went unreported.
+    #[test]
+    fn an_ip_identity_failure_is_found_beside_an_isp_wide_throttle() {
+        let ips = vec![
+            ip(
+                "203.0.113.14",
+                &[("rdns_missing", 30), ("rate_limited", 90)],
+            ),
+            ip("203.0.113.15", &[("rate_limited", 95)]),
+            ip("203.0.113.16", &[("rate_limited", 88)]),
+        ];
+        let findings = rdns_findings(&ips, &Thresholds::default());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].source_ip.as_deref(), Some("203.0.113.14"));
+        assert_eq!(findings[0].class.as_deref(), Some("rdns_missing"));
+        // A few rdns replies among many at an IP whose siblings show them too: no finding.
+        let spread = vec![
+            ip(
+                "203.0.113.14",
+                &[("rdns_missing", 30), ("rate_limited", 90)],
+            ),
+            ip(
+                "203.0.113.15",
+                &[("rdns_missing", 28), ("rate_limited", 95)],
+            ),
+        ];
+        assert!(rdns_findings(&spread, &Thresholds::default()).is_empty());
+    }
 }
