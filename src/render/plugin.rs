@@ -36,6 +36,14 @@ fn unusable(input: &InputSummary, max_age_hours: Option<u64>) -> Option<(ExitCod
     None
 }
 
+/// The performance data after the summary: each ISP's deferral rate in percent.
+fn perfdata<'a>(rates: impl Iterator<Item = (&'a str, Option<f64>)>) -> String {
+    rates
+        .filter_map(|(isp, rate)| Some(format!("'{isp}_deferral'={:.2}%;;;0;100", rate? * 100.0)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn state_of(status: Status) -> ExitCode {
     match status {
         Status::Ok => ExitCode::Success,
@@ -51,17 +59,12 @@ pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<St
         return unknown;
     }
     let state = state_of(review.worst_status());
-    let perfdata: Vec<String> = report
-        .isps
-        .iter()
-        .filter_map(|g| {
-            Some(format!(
-                "'{}_deferral'={:.2}%;;;0;100",
-                g.isp,
-                g.deferral_rate? * 100.0
-            ))
-        })
-        .collect();
+    let perfdata = perfdata(
+        report
+            .isps
+            .iter()
+            .map(|g| (g.isp.as_str(), g.deferral_rate)),
+    );
     let summary = if state == ExitCode::Success {
         format!(
             "{}: {} ISP(s) within thresholds",
@@ -71,7 +74,7 @@ pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<St
     } else {
         problems_summary(review)
     };
-    let mut lines = vec![format!("{summary} | {}", perfdata.join(" "))];
+    let mut lines = vec![format!("{summary} | {perfdata}")];
     lines.extend(
         report
             .findings
@@ -169,18 +172,8 @@ pub fn intraday_verdict(
         .collect();
     problems.sort_by_key(|g| std::cmp::Reverse(g.assessment.status));
     let state = state_of(intraday.worst_status());
-    let perfdata: Vec<String> = intraday
-        .groups
-        .iter()
-        .filter(|g| g.source_ip.is_none())
-        .filter_map(|g| {
-            Some(format!(
-                "'{}_deferral'={:.2}%;;;0;100",
-                g.isp,
-                g.rate()? * 100.0
-            ))
-        })
-        .collect();
+    let isps = intraday.groups.iter().filter(|g| g.source_ip.is_none());
+    let perfdata = perfdata(isps.map(|g| (g.isp.as_str(), g.rate())));
     let summary = if problems.is_empty() {
         let isps = intraday.groups.iter().filter(|g| g.source_ip.is_none());
         format!("{window}: {} ISP(s) within thresholds", isps.count())
@@ -202,7 +195,7 @@ pub fn intraday_verdict(
         }
         format!("{window}: {}", named.join(", "))
     };
-    let mut lines = vec![format!("{summary} | {}", perfdata.join(" "))];
+    let mut lines = vec![format!("{summary} | {perfdata}")];
     for g in problems {
         let mut line = format!(
             "{}: {} deferral rate {}% over the {window} ({} of {} attempts) against {}% in the same hours of the {BASELINE_DAYS} days before",
