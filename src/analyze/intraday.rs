@@ -4,11 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::hourly;
-use super::metrics::Dim;
 use super::status::{Assessment, DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
-use crate::error::Error;
+use crate::classify::Class;
+use crate::read::record::RecordKind;
 
 /// Days of the same hours the window is judged against.
 pub const BASELINE_DAYS: i64 = 7;
@@ -52,97 +51,96 @@ impl Intraday {
     }
 }
 
-#[derive(Default, Clone, Copy)]
+/// A group: an ISP id, and a source IP id for a source IP at an ISP.
+type GroupKey = (u32, Option<u32>);
+
+/// Counts of one group over the window or over its baseline hours.
+#[derive(Default, Clone)]
 struct Sums {
     attempts: u64,
     deferred: u64,
+    /// Deferrals by class (the window only).
+    classes: BTreeMap<Class, u64>,
 }
 
-/// Judges the last `hours` hours up to the newest hour in `aggregates`.
-pub fn intraday(
-    aggregates: &Aggregates,
-    hours: i64,
-    thresholds: &Thresholds,
-) -> Result<Option<Intraday>, Error> {
-    let Some(newest) = aggregates.last_hour() else {
-        return Ok(None);
-    };
+/// Judges the last `hours` hours up to the newest hour in `aggregates`, in one pass over
+/// its cells: attempts are d + b + t rows, deferrals t rows (docs/metrics.md).
+pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) -> Option<Intraday> {
+    let newest = aggregates.last_hour()?;
     let to = i64::from(newest) + 1;
     let from = to - hours;
-    let earliest = from - BASELINE_DAYS * 24;
-    // Offset of an hour from the window, in whole days back (0 = the window itself).
+    // Whole days back from the window (0 = the window itself), for hours in the window or
+    // in the same hours of the seven days before.
     let days_back = |hour: i64| -> Option<i64> {
         let back = (to - 1 - hour).div_euclid(24);
-        let within = (hour + back * 24) >= from;
-        (within && back <= BASELINE_DAYS).then_some(back)
+        (hour + back * 24 >= from && back <= BASELINE_DAYS).then_some(back)
     };
-    let mut groups = Vec::new();
-    for dims in [&[Dim::Isp][..], &[Dim::Isp, Dim::SourceIp]] {
-        let mut window: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
-        let mut baseline: HashMap<Vec<String>, Sums> = HashMap::new();
-        for row in hourly(aggregates, dims, Some(earliest), Some(to))? {
-            let sums = match days_back(row.period) {
-                Some(0) => window.entry(row.keys.clone()).or_default(),
-                Some(_) => baseline.entry(row.keys.clone()).or_default(),
-                None => continue,
+    let mut window: BTreeMap<GroupKey, Sums> = BTreeMap::new();
+    let mut baseline: HashMap<GroupKey, Sums> = HashMap::new();
+    for (key, count) in aggregates.cells() {
+        let (attempt, deferral) = match key.kind {
+            RecordKind::Delivered | RecordKind::Bounced => (true, false),
+            RecordKind::Deferred => (true, true),
+            RecordKind::QueueDeferred | RecordKind::NotCounted => continue,
+        };
+        let Some(back) = days_back(i64::from(key.hour)) else {
+            continue;
+        };
+        for group in [(key.isp, None), (key.isp, Some(key.source_ip))] {
+            let sums = if back == 0 {
+                window.entry(group).or_default()
+            } else {
+                baseline.entry(group).or_default()
             };
-            sums.attempts += row.attempts;
-            sums.deferred += row.deferred;
+            if attempt {
+                sums.attempts += count;
+            }
+            if deferral {
+                sums.deferred += count;
+                if back == 0 {
+                    let class = key.class.unwrap_or(Class::Other);
+                    *sums.classes.entry(class).or_insert(0) += count;
+                }
+            }
         }
-        let classes = top_classes(aggregates, dims, from, to)?;
-        let mut found: Vec<WindowGroup> = window
-            .into_iter()
-            .map(|(keys, sums)| {
-                let base = baseline.get(&keys).copied().unwrap_or_default();
-                let baseline_rate =
-                    (base.attempts > 0).then(|| base.deferred as f64 / base.attempts as f64);
-                WindowGroup {
-                    isp: keys[0].clone(),
-                    source_ip: keys.get(1).cloned(),
+    }
+    let mut groups: Vec<WindowGroup> = window
+        .into_iter()
+        .map(|((isp, source_ip), sums)| {
+            let base = baseline.remove(&(isp, source_ip)).unwrap_or_default();
+            let baseline_rate =
+                (base.attempts > 0).then(|| base.deferred as f64 / base.attempts as f64);
+            WindowGroup {
+                isp: aggregates.isps.name(isp).to_string(),
+                source_ip: source_ip.map(|ip| aggregates.source_ips.name(ip).to_string()),
+                attempts: sums.attempts,
+                deferred: sums.deferred,
+                baseline: baseline_rate,
+                assessment: thresholds.assess(&DayCounts {
                     attempts: sums.attempts,
                     deferred: sums.deferred,
                     baseline: baseline_rate,
-                    assessment: thresholds.assess(&DayCounts {
-                        attempts: sums.attempts,
-                        deferred: sums.deferred,
-                        baseline: baseline_rate,
-                        trend_pp_per_week: None,
-                    }),
-                    top_class: classes.get(&keys).cloned(),
-                }
-            })
-            .collect();
-        found.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
-        groups.extend(found);
-    }
-    Ok(Some(Intraday { from, to, groups }))
-}
-
-/// The class with the most deferrals in `[from, to)` per group of `dims`.
-fn top_classes(
-    aggregates: &Aggregates,
-    dims: &[Dim],
-    from: i64,
-    to: i64,
-) -> Result<HashMap<Vec<String>, (String, u64)>, Error> {
-    let mut with_class = dims.to_vec();
-    with_class.push(Dim::Class);
-    let mut counts: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
-    for row in hourly(aggregates, &with_class, Some(from), Some(to))? {
-        if row.deferred == 0 {
-            continue;
-        }
-        let mut keys = row.keys;
-        let class = keys.pop().unwrap_or_default();
-        *counts.entry(keys).or_default().entry(class).or_insert(0) += row.deferred;
-    }
-    Ok(counts
-        .into_iter()
-        .filter_map(|(keys, classes)| {
-            let top = classes
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-            Some((keys, top))
+                    trend_pp_per_week: None,
+                }),
+                top_class: sums
+                    .classes
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map(|(class, n)| (class.id().to_string(), n)),
+            }
         })
-        .collect())
+        .collect();
+    // ISPs first, then source IPs, each by attempts.
+    groups.sort_by(|a, b| {
+        let order = |g: &WindowGroup| {
+            (
+                g.source_ip.is_some(),
+                std::cmp::Reverse(g.attempts),
+                g.isp.clone(),
+                g.source_ip.clone(),
+            )
+        };
+        order(a).cmp(&order(b))
+    });
+    Some(Intraday { from, to, groups })
 }
