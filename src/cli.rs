@@ -68,7 +68,7 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Writes realistic, seeded acct logs with injected incidents and their ground truth.
     #[command(
-        after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big"
+        after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big\n  deferwatch generate --days 8 --scenario mixed --seed 7 --out /tmp/incidents"
     )]
     Generate(GenerateArgs),
 }
@@ -342,4 +342,9 @@ pub struct GenerateArgs {
     /// Sending IPs to spread rows over (203.0.113.10 onwards; at most 240).
     #[arg(long, value_name = "N", default_value_t = crate::generate::DEFAULT_SOURCE_IPS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=240))]
     pub source_ips: usize,
+    /// The incidents to inject: the sample's three, none, or a mix drawn from the seed
+    /// (PTR loss, FCrDNS break, blocklisting, DKIM auth failure, connection outage,
+    /// throttling spike; some co-occurring, some recovering). truth.json lists them.
+    #[arg(long, value_enum, default_value_t = crate::generate::scenario::Scenario::Sample)]
+    pub scenario: crate::generate::scenario::Scenario,
 }

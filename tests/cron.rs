@@ -327,7 +327,7 @@ fn logs_until(from: &std::path::Path, to: &std::path::Path, cut: chrono::DateTim
 }
 
 #[test]
-fn check_last_pages_during_an_incident_and_not_before_it() {
+fn check_last_pages_during_a_spike_and_while_a_ptr_loss_lasts() {
     let dir = TempDir::new().unwrap();
     let all = dir.path().join("all");
     let out = all.to_str().unwrap();
@@ -357,12 +357,17 @@ fn check_last_pages_during_an_incident_and_not_before_it() {
         logs_until(&all, logs, cut);
     }
 
+    // An hour before the spike, only the PTR loss still under way since five days pages:
+    // an incident that has not recovered stays CRITICAL until it does.
     let (code, out) = check(&["--last", "3h", before.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 2, "{out}");
     assert!(
-        out.starts_with("DEFERWATCH OK - last 3h to 2026-10-31 12:00 UTC"),
+        out.starts_with(
+            "DEFERWATCH CRITICAL - last 3h to 2026-10-31 12:00 UTC: 203.0.113.14 at gmail rdns_missing since 2026-10-26 00:00 UTC"
+        ),
         "{out}"
     );
+    assert!(!out.contains("microsoft deferral"), "{out}");
 
     // 90 minutes into the spike: CRITICAL, naming microsoft and the class driving it.
     let (code, out) = check(&["--last", "3h", during.to_str().unwrap()]);

@@ -81,6 +81,30 @@ pub struct UnknownKey {
     pub hour: Hour,
 }
 
+/// Key of the sample replies: UTC day (days since the epoch), ISP, source IP and class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SampleKey {
+    pub day: i32,
+    pub isp: u32,
+    pub source_ip: u32,
+    pub class: Class,
+}
+
+/// One reply text (masked and normalized) that stands for a sample key's replies: of all
+/// the texts seen under the key, the one with the smallest hash, so the choice does not
+/// depend on the order in which files, threads or stores are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub hash: u64,
+    pub text: String,
+}
+
+/// The hash that decides which text is a key's sample; 63 bits, so that the store's
+/// signed integers order it the same way.
+pub fn sample_hash(text: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text) >> 1
+}
+
 /// Row counts per aggregate cell, with the names behind the interned ids.
 #[derive(Debug, Default, Clone)]
 pub struct Aggregates {
@@ -96,6 +120,8 @@ pub struct Aggregates {
     /// Reply texts no rule knows (masked), and how often each was seen.
     pub unknown_texts: Interner,
     pub unknown: HashMap<UnknownKey, u64, RandomState>,
+    /// A sample reply per UTC day, ISP, source IP and class (deferrals and bounces).
+    pub samples: HashMap<SampleKey, Sample, RandomState>,
 }
 
 impl Aggregates {
@@ -138,6 +164,25 @@ impl Aggregates {
                 hour: key.hour,
             };
             *self.unknown.entry(key).or_insert(0) += count;
+        }
+        for (key, sample) in &other.samples {
+            let key = SampleKey {
+                isp: isps[key.isp as usize],
+                source_ip: ips[key.source_ip as usize],
+                ..*key
+            };
+            self.offer_sample(key, sample.hash, || sample.text.clone());
+        }
+    }
+
+    /// Keeps `text` as the sample of `key` when its hash is the smallest seen there.
+    pub fn offer_sample(&mut self, key: SampleKey, hash: u64, text: impl FnOnce() -> String) {
+        match self.samples.get_mut(&key) {
+            Some(kept) if kept.hash <= hash => {}
+            Some(kept) => *kept = Sample { hash, text: text() },
+            None => {
+                self.samples.insert(key, Sample { hash, text: text() });
+            }
         }
     }
 
@@ -194,6 +239,8 @@ struct CachedClass {
     class: Class,
     /// Id in `unknown_texts` when the class is `other`.
     unknown_text: Option<u32>,
+    /// [`sample_hash`] of the normalized text.
+    sample_hash: u64,
 }
 
 /// Consumes records into [`Aggregates`]. One per worker thread; merged at the end.
@@ -279,6 +326,7 @@ impl<'a> Aggregator<'a> {
         let cached = CachedClass {
             class: verdict.class,
             unknown_text,
+            sample_hash: sample_hash(verdict.text.as_bytes()),
         };
         self.class_memo.insert(hash, cached);
         cached
@@ -295,11 +343,23 @@ impl RecordSink for Aggregator<'_> {
                 let key = UnknownKey { text, isp, hour };
                 *self.aggregates.unknown.entry(key).or_insert(0) += 1;
             }
-            Some(cached.class)
+            Some(cached)
         } else {
             None
         };
         let [source_ip, vmta, pool] = self.sender_of(record);
+        if let Some(cached) = class.filter(|_| record.kind.is_failure()) {
+            let key = SampleKey {
+                day: hour.div_euclid(24),
+                isp,
+                source_ip,
+                class: cached.class,
+            };
+            let mask_buf = &mut self.mask_buf;
+            self.aggregates
+                .offer_sample(key, cached.sample_hash, || sample_text(record, mask_buf));
+        }
+        let class = class.map(|cached| cached.class);
         let key = AggKey {
             hour,
             isp,
@@ -311,6 +371,16 @@ impl RecordSink for Aggregator<'_> {
         };
         self.aggregates.add(key, 1);
     }
+}
+
+/// The normalized, masked reply of a row: what a sample shows.
+fn sample_text(record: &AcctRecord<'_>, mask_buf: &mut Vec<u8>) -> String {
+    let reply = RawReply {
+        diag: record.dsn_diag,
+        dsn_status: record.dsn_status,
+        expired_bounce: false,
+    };
+    reply.mask(mask_buf).normalize().text
 }
 
 #[cfg(test)]

@@ -2,9 +2,13 @@
 
 use serde::Serialize;
 
+use chrono_tz::Tz;
+
 use super::group::GroupDay;
+use super::incidents::Incident;
 use super::status::{Status, Thresholds};
 use crate::classify::Class;
+use crate::timefmt::hour_local;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -13,6 +17,8 @@ pub struct Finding {
     pub source_ip: Option<String>,
     pub class: Option<String>,
     pub message: String,
+    /// The id of the incident behind it, when one was found.
+    pub incident: Option<usize>,
 }
 
 /// Source IPs that stand for "no IP" (queue-level rows before a connection).
@@ -137,6 +143,7 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
         source_ip,
         class: top.map(|(c, _)| c),
         message,
+        incident: None,
     })
 }
 
@@ -217,9 +224,87 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
             source_ip: Some(ip.to_string()),
             class: Some(class.to_string()),
             message,
+            incident: None,
         });
     }
     out
+}
+
+/// Links each finding to the incident of the review day (`[from, to)`, epoch hours) behind
+/// it, and adds a finding for each such incident that no finding names: a three-hour
+/// spike can leave the day's rate within its thresholds, but it was still an incident.
+pub fn link_incidents(
+    findings: &mut Vec<Finding>,
+    incidents: &[Incident],
+    (from, to): (i64, i64),
+    tz: Tz,
+) {
+    let of_day: Vec<&Incident> = incidents.iter().filter(|i| i.overlaps(from, to)).collect();
+    for finding in findings.iter_mut() {
+        let behind = |i: &&&Incident| {
+            i.isp == finding.isp
+                && match (&finding.source_ip, &i.source_ip) {
+                    (Some(ip), Some(own)) => ip == own,
+                    (Some(ip), None) => i.affected_ips.contains(ip),
+                    (None, None) => true,
+                    // An ISP's rise that one IP's incident of its class explains.
+                    (None, Some(_)) => i.class.is_some() && i.class == finding.class,
+                }
+        };
+        finding.incident = of_day
+            .iter()
+            .filter(behind)
+            .max_by_key(|i| {
+                (
+                    i.class.is_some() && i.class == finding.class,
+                    i.source_ip.is_some() == finding.source_ip.is_some(),
+                    i.severity,
+                    std::cmp::Reverse(i.id),
+                )
+            })
+            .map(|i| i.id);
+    }
+    for incident in of_day {
+        if findings.iter().any(|f| f.incident == Some(incident.id)) {
+            continue;
+        }
+        findings.push(incident_finding(incident, tz));
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.isp.cmp(&b.isp)));
+}
+
+fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
+    let class = incident.class.as_deref().unwrap_or("other");
+    let scope = match &incident.source_ip {
+        Some(ip) => format!("{ip} at {}", incident.isp),
+        None => incident.isp.clone(),
+    };
+    let when = match incident.recovered_at {
+        Some(end) => format!(
+            "from {} to {}",
+            hour_local(incident.onset, tz),
+            hour_local(end, tz)
+        ),
+        None => format!("since {}, ongoing", hour_local(incident.onset, tz)),
+    };
+    let affected = match incident.affected_ips.len() {
+        0 => String::new(),
+        n => format!(", {n} IP(s) affected"),
+    };
+    Finding {
+        severity: incident.severity,
+        isp: incident.isp.clone(),
+        source_ip: incident.source_ip.clone(),
+        class: incident.class.clone(),
+        message: format!(
+            "{scope}: {class} incident {when}: {} of attempts at its peak against {} before ({} deferrals and bounces{affected}); {}.",
+            pct(Some(incident.peak_rate)),
+            pct(Some(incident.baseline_rate)),
+            incident.deferrals + incident.bounces,
+            advice(class)
+        ),
+        incident: Some(incident.id),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::incidents::{Incident, Window, find_incidents};
 use super::status::{Assessment, DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
@@ -39,6 +40,9 @@ pub struct Intraday {
     pub from: i64,
     pub to: i64,
     pub groups: Vec<WindowGroup>,
+    /// Incidents with hours in the window: a rise of one class (bounces included) that the
+    /// window's deferral rate alone can miss.
+    pub incidents: Vec<Incident>,
 }
 
 impl Intraday {
@@ -46,6 +50,7 @@ impl Intraday {
         self.groups
             .iter()
             .map(|g| g.assessment.status)
+            .chain(self.incidents.iter().map(|i| i.severity))
             .max()
             .unwrap_or(Status::Ok)
     }
@@ -104,6 +109,12 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
             }
         }
     }
+    let mut siblings: HashMap<u32, usize> = HashMap::new();
+    for (isp, ip) in window.keys() {
+        if ip.is_some() {
+            *siblings.entry(*isp).or_insert(0) += 1;
+        }
+    }
     let mut groups: Vec<WindowGroup> = window
         .into_iter()
         .map(|((isp, source_ip), sums)| {
@@ -116,12 +127,19 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
                 attempts: sums.attempts,
                 deferred: sums.deferred,
                 baseline: baseline_rate,
-                assessment: thresholds.assess(&DayCounts {
-                    attempts: sums.attempts,
-                    deferred: sums.deferred,
-                    baseline: baseline_rate,
-                    trend_pp_per_week: None,
-                }),
+                assessment: thresholds
+                    .for_siblings(if source_ip.is_some() {
+                        siblings[&isp]
+                    } else {
+                        1
+                    })
+                    .assess(&DayCounts {
+                        attempts: sums.attempts,
+                        deferred: sums.deferred,
+                        baseline: baseline_rate,
+                        baseline_attempts: Some(base.attempts),
+                        trend_pp_per_week: None,
+                    }),
                 top_class: sums
                     .classes
                     .into_iter()
@@ -142,5 +160,18 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
         };
         order(a).cmp(&order(b))
     });
-    Some(Intraday { from, to, groups })
+    let incidents = find_incidents(
+        aggregates,
+        Window {
+            shown_from: from,
+            end: to,
+        },
+        thresholds,
+    );
+    Some(Intraday {
+        from,
+        to,
+        groups,
+        incidents,
+    })
 }

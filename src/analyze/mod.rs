@@ -1,9 +1,11 @@
 //! Aggregates -> rates, baselines, trends, statuses and findings. polars lives here only.
 
+pub mod changepoint;
 pub mod export;
 pub mod findings;
 pub mod frame;
 pub mod group;
+pub mod incidents;
 pub mod intraday;
 pub mod metrics;
 pub mod report;

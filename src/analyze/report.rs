@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::findings::{Finding, find};
+use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
+use super::incidents::{Incident, Window, find_incidents, first_hour_of_day};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
@@ -35,6 +36,8 @@ pub struct Report {
     pub source_ips: Vec<GroupDay>,
     pub pools: Vec<GroupDay>,
     pub findings: Vec<Finding>,
+    /// The incidents of the review day and the seven days before it, by onset.
+    pub incidents: Vec<Incident>,
     pub unknown_replies: Vec<UnknownReply>,
     pub input: InputSummary,
 }
@@ -74,6 +77,7 @@ pub fn build_report(
     thresholds: &Thresholds,
 ) -> Result<Report, Error> {
     let unknown_replies = unknown_replies(&aggregates, day, tz);
+    let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
     let cells = Cells::of_day(cells_frame(&aggregates, tz, Grain::Day)?, day)?;
     drop(aggregates);
     let groupings = [
@@ -96,7 +100,9 @@ pub fn build_report(
         .into_iter()
         .filter(|g| g.pool.as_deref().is_some_and(|p| !p.is_empty()))
         .collect();
-    let findings = find(&isps, &source_ips, &pools, thresholds);
+    let mut findings = find(&isps, &source_ips, &pools, thresholds);
+    let day_hours = (first_hour_of_day(day, tz), first_hour_of_day(day + 1, tz));
+    link_incidents(&mut findings, &incidents, day_hours, tz);
     let mut report = Report {
         day: Day(day),
         timezone: tz.name().to_string(),
@@ -104,6 +110,7 @@ pub fn build_report(
         source_ips,
         pools,
         findings,
+        incidents,
         unknown_replies,
         input,
     };
@@ -182,16 +189,27 @@ fn groups_of_day(
             *classes.entry(keys).or_default().entry(class).or_insert(0) += count;
         }
     }
+    // Source IPs and pools are tested side by side at their ISP.
+    let mut siblings: HashMap<&str, usize> = HashMap::new();
+    if dims.len() > 1 {
+        for row in daily.iter().filter(|row| row.period == day) {
+            *siblings.entry(row.keys[0].as_str()).or_insert(0) += 1;
+        }
+    }
     let mut out: Vec<GroupDay> = daily
         .iter()
         .filter(|row| row.period == day)
         .map(|row| {
+            let thresholds = match siblings.get(row.keys[0].as_str()) {
+                Some(&n) => thresholds.for_siblings(n),
+                None => thresholds.clone(),
+            };
             let mut group = group_day(
                 row,
                 dims,
                 trend.get(&row.keys).copied(),
                 &mut classes,
-                thresholds,
+                &thresholds,
             );
             group.history = history.remove(&row.keys).unwrap_or_default();
             group
@@ -217,6 +235,7 @@ fn group_day(
         attempts: row.attempts,
         deferred: row.deferred,
         baseline: row.rolling_deferral_rate(),
+        baseline_attempts: Some(row.rolling_attempts),
         trend_pp_per_week: trend.map(|t| t.pp_per_week),
     });
     GroupDay {

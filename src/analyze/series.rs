@@ -107,6 +107,7 @@ pub fn rate_series(
                     attempts: row.attempts * 24,
                     deferred: row.deferred * 24,
                     baseline: rolling,
+                    baseline_attempts: None,
                     trend_pp_per_week: None,
                 })
                 .status;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::significant_rise;
+use super::stats::{family_z, rise_z, rise_z_against_sample};
 
 /// Status of an ISP, source IP or pool on the report day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -49,6 +49,11 @@ pub struct Thresholds {
     pub alert_trend_pp_per_week: f64,
     /// ...computed only when the group has at least this many days of history.
     pub trend_min_days: i64,
+    /// Evidence (natural log of the likelihood ratio of a raised rate against the
+    /// baseline) that starts an incident...
+    pub incident_evidence: f64,
+    /// ...and that ends one (docs/metrics.md, "Incidents").
+    pub recovery_evidence: f64,
     /// An IP's `rdns_*` finding needs at least this many rdns rows at one ISP...
     pub rdns_min_rows: u64,
     /// ...making up at least this share of its deferrals and bounces there...
@@ -70,6 +75,8 @@ impl Default for Thresholds {
             watch_trend_pp_per_week: 0.5,
             alert_trend_pp_per_week: 2.0,
             trend_min_days: 21,
+            incident_evidence: 12.0,
+            recovery_evidence: 6.0,
             rdns_min_rows: 20,
             rdns_share: 0.5,
             rdns_sibling_share: 0.05,
@@ -92,8 +99,10 @@ pub struct Assessment {
 pub struct DayCounts {
     pub attempts: u64,
     pub deferred: u64,
-    /// The seven-day deferral rate before the day.
+    /// The seven-day deferral rate before the day...
     pub baseline: Option<f64>,
+    /// ...and the attempts it is the rate of, when it is a sample rather than a model.
+    pub baseline_attempts: Option<u64>,
     /// pp/week, when there is the history for it.
     pub trend_pp_per_week: Option<f64>,
 }
@@ -105,6 +114,26 @@ impl DayCounts {
 }
 
 impl Thresholds {
+    /// Assesses a stretch of hours the change-point finder singled out: the same tests as a
+    /// day's rise, without the day's minimum of attempts (a two-hour outage at a small ISP
+    /// has few attempts, yet enough failures to be sure of).
+    pub fn assess_stretch(&self, stretch: &DayCounts) -> Assessment {
+        Thresholds {
+            min_attempts: 0,
+            ..self.clone()
+        }
+        .assess(stretch)
+    }
+
+    /// The thresholds for one of `siblings` groups tested side by side at one ISP (its
+    /// source IPs or pools): the significance level rises with their number (docs/metrics.md).
+    pub fn for_siblings(&self, siblings: usize) -> Thresholds {
+        Thresholds {
+            significance_z: family_z(self.significance_z, siblings),
+            ..self.clone()
+        }
+    }
+
     /// Assesses one group's day.
     pub fn assess(&self, day: &DayCounts) -> Assessment {
         let (attempts, rate, baseline) = (day.attempts, day.rate(), day.baseline);
@@ -123,8 +152,11 @@ impl Thresholds {
             } else {
                 f64::INFINITY
             };
-            let significant = day.deferred >= self.min_deferrals
-                && significant_rise(day.deferred, attempts, baseline, self.significance_z);
+            let z = match day.baseline_attempts {
+                Some(n) => rise_z_against_sample(day.deferred, attempts, baseline, n),
+                None => rise_z(day.deferred, attempts, baseline),
+            };
+            let significant = day.deferred >= self.min_deferrals && z > self.significance_z;
             if !significant {
                 // Within the noise of the day's volume: no rise to speak of.
             } else if jump_pp >= self.alert_jump_pp && ratio >= self.alert_jump_ratio {
@@ -162,6 +194,7 @@ mod tests {
             attempts,
             deferred: (attempts as f64 * rate).round() as u64,
             baseline: Some(baseline),
+            baseline_attempts: None,
             trend_pp_per_week: trend,
         }
     }
@@ -206,6 +239,7 @@ mod tests {
             attempts: 240,
             deferred: 12,
             baseline: Some(0.02),
+            baseline_attempts: None,
             trend_pp_per_week: None,
         };
         assert_eq!(t.assess(&noisy).status, Status::Watch);
@@ -214,6 +248,7 @@ mod tests {
             attempts: 220,
             deferred: 9,
             baseline: Some(0.02),
+            baseline_attempts: None,
             trend_pp_per_week: None,
         };
         assert_eq!(t.assess(&tiny).status, Status::Ok);

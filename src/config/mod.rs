@@ -386,5 +386,6 @@ pub fn generate_options(args: GenerateArgs) -> Result<GenerateOptions, Error> {
         rotate_rows: args.rotate_rows,
         gzip: args.gzip,
         source_ips: args.source_ips,
+        scenario: args.scenario,
     })
 }

@@ -59,6 +59,11 @@ impl RecordKind {
             RecordKind::Bounced | RecordKind::Deferred | RecordKind::QueueDeferred
         )
     }
+
+    /// A delivery attempt that failed: a deferral or a bounce from a sending IP.
+    pub fn is_failure(self) -> bool {
+        matches!(self, RecordKind::Bounced | RecordKind::Deferred)
+    }
 }
 
 /// A well-formed row, fields borrowed from the reader's buffer.

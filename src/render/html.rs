@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::markup::{GroupKind, Layout, Markup, Section, write_review};
 use super::text::{STYLE, escape};
+use super::timeline::TimelineRow;
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::{DayRate, GroupDay, HISTORY_DAYS};
@@ -190,6 +191,42 @@ impl Markup for Html {
         )
     }
 
+    fn incidents(
+        &self,
+        out: &mut dyn Write,
+        rows: &[TimelineRow<'_>],
+        legend: &str,
+    ) -> io::Result<()> {
+        writeln!(
+            out,
+            "<table><tr><th>#</th><th>status</th><th>where</th><th>classes</th><th>onset</th><th>state</th><th class=\"n\">peak</th><th class=\"n\">before</th><th class=\"n\">failures</th><th>timeline</th></tr>"
+        )?;
+        for row in rows {
+            writeln!(
+                out,
+                "<tr><td>{0}</td><td><span class=\"status {2}\">{2}</span></td><td>{1}</td><td>{3}</td><td>{4}</td><td>{5}</td><td class=\"n\">{6}</td><td class=\"n\">{7}</td><td class=\"n\">{8}</td><td><code>{9}</code></td></tr>",
+                row.incident.id,
+                escape(&row.scope),
+                row.severity.id(),
+                escape(&row.classes),
+                escape(&row.onset),
+                escape(&row.state),
+                row.peak,
+                row.baseline,
+                thousands(row.failures),
+                row.bar
+            )?;
+            if let Some(sample) = &row.incident.sample_reply {
+                writeln!(
+                    out,
+                    "<tr><td></td><td colspan=\"9\" class=\"reply\">{}</td></tr>",
+                    escape(sample)
+                )?;
+            }
+        }
+        writeln!(out, "</table>\n<p class=\"note\">{}</p>", escape(legend))
+    }
+
     fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {
         writeln!(
             out,
@@ -253,6 +290,7 @@ impl Markup for Html {
 /// A page is scanned from the top: what needs action first.
 const PAGE_ORDER: &[Section] = &[
     Section::Findings,
+    Section::Incidents,
     Section::Isps,
     Section::SourceIps,
     Section::Pools,

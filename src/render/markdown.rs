@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::markup::{GroupKind, Layout, Markup, READING_ORDER, write_review};
 use super::text::markdown_cell as cell;
+use super::timeline::TimelineRow;
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
@@ -99,6 +100,41 @@ impl Markup for Markdown {
 
     fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))
+    }
+
+    fn incidents(
+        &self,
+        out: &mut dyn Write,
+        rows: &[TimelineRow<'_>],
+        legend: &str,
+    ) -> io::Result<()> {
+        writeln!(
+            out,
+            "| # | status | where | classes | onset | state | peak | before | failures | timeline |\n|---:|---|---|---|---|---|---:|---:|---:|---|"
+        )?;
+        for row in rows {
+            writeln!(
+                out,
+                "| {} | **{}** | {} | {} | {} | {} | {} | {} | {} | `{}` |",
+                row.incident.id,
+                row.severity.id(),
+                cell(&row.scope),
+                cell(&row.classes),
+                cell(&row.onset),
+                cell(&row.state),
+                row.peak,
+                row.baseline,
+                thousands(row.failures),
+                row.bar
+            )?;
+        }
+        writeln!(out, "\n{}", cell(legend))?;
+        for row in rows {
+            if let Some(sample) = &row.incident.sample_reply {
+                writeln!(out, "- #{}: {}", row.incident.id, cell(sample))?;
+            }
+        }
+        Ok(())
     }
 
     fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::timeline::{TimelineRow, bar_legend, timeline_rows};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
 use crate::analyze::report::UnknownReply;
@@ -19,6 +20,7 @@ pub enum Section {
     SourceIps,
     Pools,
     Findings,
+    Incidents,
     UnknownReplies,
     Identity,
     Input,
@@ -66,6 +68,7 @@ pub const READING_ORDER: &[Section] = &[
     Section::SourceIps,
     Section::Pools,
     Section::Findings,
+    Section::Incidents,
     Section::UnknownReplies,
     Section::Identity,
     Section::Input,
@@ -93,6 +96,13 @@ pub trait Markup {
         day: i64,
     ) -> io::Result<()>;
     fn finding(&self, out: &mut dyn Write, finding: &Finding) -> io::Result<()>;
+    /// The incident timeline (never empty) and its bar's legend.
+    fn incidents(
+        &self,
+        out: &mut dyn Write,
+        rows: &[TimelineRow<'_>],
+        legend: &str,
+    ) -> io::Result<()>;
     fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()>;
     /// The sender identity audit, heading included.
     fn identity(&self, out: &mut dyn Write, audit: &Audit) -> io::Result<()>;
@@ -157,6 +167,16 @@ pub fn write_review(markup: &dyn Markup, review: &Review, out: &mut dyn Write) -
                 }
                 for finding in &r.findings {
                     markup.finding(out, finding)?;
+                }
+            }
+            Section::Incidents => {
+                markup.heading(out, "Incidents (the review day and the 7 days before)")?;
+                let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::UTC);
+                let rows = timeline_rows(&r.incidents, day, tz);
+                if rows.is_empty() {
+                    markup.none(out)?;
+                } else {
+                    markup.incidents(out, &rows, &bar_legend(day, tz))?;
                 }
             }
             Section::UnknownReplies => {

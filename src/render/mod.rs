@@ -10,6 +10,7 @@ pub mod plugin;
 mod prometheus;
 mod table;
 pub mod text;
+pub mod timeline;
 
 use std::io::{self, Write};
 

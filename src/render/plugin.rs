@@ -164,53 +164,91 @@ pub fn intraday_verdict(
             .find(|g| g.source_ip.is_none() && g.isp == isp)
             .map_or(Status::Ok, |g| g.assessment.status)
     };
-    let mut problems: Vec<&WindowGroup> = intraday
+    let problems: Vec<&WindowGroup> = intraday
         .groups
         .iter()
         .filter(|g| g.assessment.status > Status::Ok)
         .filter(|g| g.source_ip.is_none() || isp_status(&g.isp) < g.assessment.status)
         .collect();
-    problems.sort_by_key(|g| std::cmp::Reverse(g.assessment.status));
     let state = state_of(intraday.worst_status());
     let isps = intraday.groups.iter().filter(|g| g.source_ip.is_none());
     let perfdata = perfdata(isps.map(|g| (g.isp.as_str(), g.rate())));
-    let summary = if problems.is_empty() {
+    // What is wrong: (status, what the summary names, the detail line), worst first.
+    let mut wrong: Vec<(Status, String, String)> = problems
+        .iter()
+        .map(|g| {
+            let named = format!(
+                "{} deferral {}% (same hours {BASELINE_DAYS}d {}%)",
+                window_scope(g),
+                percent(g.rate()),
+                percent(g.baseline)
+            );
+            let mut line = format!(
+                "{}: {} deferral rate {}% over the {window} ({} of {} attempts) against {}% in the same hours of the {BASELINE_DAYS} days before",
+                g.assessment.status.id(),
+                window_scope(g),
+                percent(g.rate()),
+                thousands(g.deferred),
+                thousands(g.attempts),
+                percent(g.baseline)
+            );
+            if let Some((class, count)) = &g.top_class {
+                line.push_str(&format!("; mostly {class} ({})", thousands(*count)));
+            }
+            (g.assessment.status, named, line)
+        })
+        .collect();
+    for incident in &intraday.incidents {
+        let named_already = problems
+            .iter()
+            .any(|g| g.isp == incident.isp && g.source_ip == incident.source_ip);
+        if named_already {
+            continue;
+        }
+        let scope = match &incident.source_ip {
+            Some(ip) => format!("{ip} at {}", incident.isp),
+            None => incident.isp.clone(),
+        };
+        let class = incident.class.as_deref().unwrap_or("other");
+        let named = format!(
+            "{scope} {class} since {} UTC (peak {}%)",
+            hour_utc_minutes(incident.onset),
+            percent(Some(incident.peak_rate))
+        );
+        let state = match incident.recovered_at {
+            Some(end) => format!("recovered at {} UTC", hour_utc_minutes(end)),
+            None => "ongoing".to_string(),
+        };
+        let line = format!(
+            "{}: {scope}: {class} incident since {} UTC, {state}: {} deferrals and {} bounces of {} attempts, peak {}% against {}% before",
+            incident.severity.id(),
+            hour_utc_minutes(incident.onset),
+            thousands(incident.deferrals),
+            thousands(incident.bounces),
+            thousands(incident.attempts),
+            percent(Some(incident.peak_rate)),
+            percent(Some(incident.baseline_rate))
+        );
+        wrong.push((incident.severity, named, line));
+    }
+    wrong.sort_by_key(|(status, ..)| std::cmp::Reverse(*status));
+    let summary = if wrong.is_empty() {
         let isps = intraday.groups.iter().filter(|g| g.source_ip.is_none());
         format!("{window}: {} ISP(s) within thresholds", isps.count())
     } else {
-        let mut named: Vec<String> = problems
+        let mut named: Vec<&str> = wrong
             .iter()
             .take(NAMED_IN_SUMMARY)
-            .map(|g| {
-                format!(
-                    "{} deferral {}% (same hours {BASELINE_DAYS}d {}%)",
-                    window_scope(g),
-                    percent(g.rate()),
-                    percent(g.baseline)
-                )
-            })
+            .map(|(_, named, _)| named.as_str())
             .collect();
-        if problems.len() > NAMED_IN_SUMMARY {
-            named.push(format!("and {} more", problems.len() - NAMED_IN_SUMMARY));
+        let more = format!("and {} more", wrong.len().saturating_sub(NAMED_IN_SUMMARY));
+        if wrong.len() > NAMED_IN_SUMMARY {
+            named.push(&more);
         }
         format!("{window}: {}", named.join(", "))
     };
     let mut lines = vec![format!("{summary} | {perfdata}")];
-    for g in problems {
-        let mut line = format!(
-            "{}: {} deferral rate {}% over the {window} ({} of {} attempts) against {}% in the same hours of the {BASELINE_DAYS} days before",
-            g.assessment.status.id(),
-            window_scope(g),
-            percent(g.rate()),
-            thousands(g.deferred),
-            thousands(g.attempts),
-            percent(g.baseline)
-        );
-        if let Some((class, count)) = &g.top_class {
-            line.push_str(&format!("; mostly {class} ({})", thousands(*count)));
-        }
-        lines.push(line);
-    }
+    lines.extend(wrong.into_iter().map(|(_, _, line)| line));
     (state, lines)
 }
 

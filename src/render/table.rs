@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::markup::{GroupKind, Layout, Markup, READING_ORDER, write_review};
 use super::text::{WIDTH, clip, wrap};
+use super::timeline::TimelineRow;
 use super::{HourlyTable, Renderer, input_lines, no_deferrals_notice};
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
@@ -138,6 +139,36 @@ impl Markup for Table {
         writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))
     }
 
+    fn incidents(
+        &self,
+        out: &mut dyn Write,
+        rows: &[TimelineRow<'_>],
+        legend: &str,
+    ) -> io::Result<()> {
+        for row in rows {
+            let tag = self.paint(
+                row.severity,
+                format!("{:<6}", row.severity.id().to_uppercase()),
+            );
+            let what = format!("#{} {}: {}", row.incident.id, row.scope, row.classes);
+            writeln!(out, "{tag} {}", clip(&what, WIDTH - 7))?;
+            writeln!(out, "       {}", row.bar)?;
+            let detail = format!(
+                "since {}, {}; peak {} against {} before; {} deferrals and bounces",
+                row.onset,
+                row.state,
+                row.peak,
+                row.baseline,
+                thousands(row.failures)
+            );
+            writeln!(out, "{}", wrap(&detail, "       ", 7))?;
+            if let Some(sample) = &row.incident.sample_reply {
+                writeln!(out, "       {}", clip(sample, WIDTH - 7))?;
+            }
+        }
+        writeln!(out, "{legend}")
+    }
+
     fn unknown_replies(&self, out: &mut dyn Write, replies: &[UnknownReply]) -> io::Result<()> {
         for u in replies {
             let prefix = format!("{:>7} {:<12} ", thousands(u.count), clip(&u.isp, 12));
@@ -218,6 +249,7 @@ mod tests {
             source_ip: None,
             class: None,
             message: "gmail deferrals rose".into(),
+            incident: None,
         };
         let mut out = Vec::new();
         Table { color: true }.finding(&mut out, &finding).unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
-use crate::aggregate::{AggKey, Aggregates, MORE_UNKNOWN_TEXTS, UnknownKey};
+use crate::aggregate::{AggKey, Aggregates, MORE_UNKNOWN_TEXTS, SampleKey, UnknownKey};
 use crate::classify::Class;
 use crate::error::Error;
 use crate::read::checkpoint::Checkpoint;
@@ -268,6 +268,26 @@ impl Store {
             let count: i64 = row.get(3)?;
             *aggregates.unknown.entry(key).or_insert(0) += count as u64;
         }
+        if self.has_table("samples")? {
+            let mut stmt = self.conn.prepare(
+                "SELECT day, isp, source_ip, class, hash, text FROM samples WHERE day >= ?1",
+            )?;
+            let mut rows = stmt.query([since_hour.div_euclid(24)])?;
+            while let Some(row) = rows.next()? {
+                let Some(class) = Class::from_id(row.get_ref(3)?.as_str()?) else {
+                    continue;
+                };
+                let key = SampleKey {
+                    day: row.get(0)?,
+                    isp: id(row.get(1)?),
+                    source_ip: id(row.get(2)?),
+                    class,
+                };
+                let hash: i64 = row.get(4)?;
+                let text: String = row.get(5)?;
+                aggregates.offer_sample(key, hash as u64, || text);
+            }
+        }
         Ok(aggregates)
     }
 
@@ -349,7 +369,32 @@ impl Store {
                 *count as i64
             ])?;
         }
+        let mut add_sample = self.conn.prepare_cached(
+            "INSERT INTO samples (day, isp, source_ip, class, hash, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT DO UPDATE SET hash = excluded.hash, text = excluded.text
+             WHERE excluded.hash < samples.hash",
+        )?;
+        for (key, sample) in &aggregates.samples {
+            add_sample.execute(params![
+                key.day,
+                isps[key.isp as usize],
+                ips[key.source_ip as usize],
+                key.class.id(),
+                sample.hash as i64,
+                sample.text,
+            ])?;
+        }
         Ok(())
+    }
+
+    /// Whether the store has `table` (stores written by older versions lack newer ones).
+    fn has_table(&self, table: &str) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
     }
 
     /// Every content read into the store.
@@ -499,6 +544,10 @@ impl Store {
                 .execute("DELETE FROM cells WHERE hour < ?1", [before_hour])?;
             self.conn
                 .execute("DELETE FROM unknown WHERE hour < ?1", [before_hour])?;
+            self.conn.execute(
+                "DELETE FROM samples WHERE day < ?1",
+                [before_hour.div_euclid(24)],
+            )?;
             self.conn.execute(
                 "DELETE FROM names WHERE dim = 'unknown_text'
                    AND id NOT IN (SELECT text FROM unknown)",

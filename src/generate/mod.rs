@@ -1,9 +1,10 @@
 //! A seeded generator of realistic acct logs with injected incidents, and the ground truth
 //! of what it wrote: for tests, benchmarks and trying deferwatch out.
 //!
-//! Incidents: an IP that loses its PTR five days before the end (rdns deferrals at gmail
-//! and microsoft), a slow four-week rise of yahoo's deferral rate from 3% to 7%, and a
-//! three-hour throttling spike at microsoft on the last day (13:00-16:00 UTC).
+//! The incidents come from a scenario (`scenario.rs`): by default the sample's PTR loss,
+//! slow rise and throttling spike.
+
+pub mod scenario;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+
+use scenario::{Action, Injected, Scenario};
 
 /// The server's local zone: ISO offsets change at DST, as on real PowerMTA hosts.
 const SERVER_TZ: Tz = chrono_tz::America::New_York;
@@ -25,11 +28,6 @@ pub const MAX_SOURCE_IPS: usize = 240;
 fn source_ip(i: usize) -> String {
     format!("203.0.113.{}", 10 + i)
 }
-/// The IP whose PTR disappears.
-pub const PTR_LOSS_IP: &str = "203.0.113.14";
-pub const PTR_LOSS_DAYS_BEFORE_END: i64 = 5;
-pub const SPIKE_START_HOUR_UTC: u32 = 13;
-pub const SPIKE_HOURS: u32 = 3;
 const HEADER: &str = "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,dlvEsmtpAvailable,dlvSize,vmta,jobId,envId,queue,vmtaPool";
 
 struct IspProfile {
@@ -163,6 +161,7 @@ pub struct GenerateOptions {
     pub gzip: bool,
     /// Sending IPs (at most [`MAX_SOURCE_IPS`]).
     pub source_ips: usize,
+    pub scenario: Scenario,
 }
 
 /// Counts per UTC hour and ISP: the ground truth `hourly --by isp` must reproduce.
@@ -175,24 +174,13 @@ pub struct TruthCounts {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Incident {
-    pub kind: &'static str,
-    pub isp: String,
-    pub source_ip: Option<String>,
-    pub class: &'static str,
-    pub start: String,
-    pub end: String,
-    pub description: String,
-}
-
-#[derive(Debug, Serialize)]
 pub struct Truth {
     /// Total rows written (every type).
     pub records: u64,
     pub rows: BTreeMap<&'static str, u64>,
     pub files: Vec<String>,
     pub bytes: u64,
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<Injected>,
 }
 
 struct Row {
@@ -212,12 +200,17 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
         rows: BTreeMap::new(),
         files: Vec::new(),
         bytes: 0,
-        incidents: incidents(options),
+        incidents: scenario::incidents(
+            options.scenario,
+            options.seed,
+            options.end,
+            options.days,
+            options.source_ips,
+        ),
     };
     for day_index in 0..options.days {
         let date = options.end - chrono::Duration::days(i64::from(options.days - 1 - day_index));
-        let days_before_end = i64::from(options.days - 1 - day_index);
-        let mut rows = day_rows(&mut rng, options, date, days_before_end);
+        let mut rows = day_rows(&mut rng, options, date, &truth.incidents);
         rows.sort_by_key(|r| r.time);
         for row in &rows {
             let counts = hourly
@@ -251,47 +244,12 @@ pub fn generate(options: &GenerateOptions) -> io::Result<Truth> {
     Ok(truth)
 }
 
-fn incidents(options: &GenerateOptions) -> Vec<Incident> {
-    let end = options.end;
-    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    vec![
-        Incident {
-            kind: "ptr_loss",
-            isp: "gmail,microsoft".into(),
-            source_ip: Some(PTR_LOSS_IP.into()),
-            class: "rdns_missing",
-            start: day(end - chrono::Duration::days(PTR_LOSS_DAYS_BEFORE_END)),
-            end: day(end),
-            description: format!(
-                "{PTR_LOSS_IP} loses its PTR: 60% of its attempts at gmail and microsoft are deferred for a missing PTR"
-            ),
-        },
-        Incident {
-            kind: "slow_rise",
-            isp: "yahoo".into(),
-            source_ip: None,
-            class: "rate_limited",
-            start: day(end - chrono::Duration::days(27)),
-            end: day(end),
-            description: "yahoo's deferral rate climbs from 3% to 7% over the last 28 days".into(),
-        },
-        Incident {
-            kind: "throttling_spike",
-            isp: "microsoft".into(),
-            source_ip: None,
-            class: "rate_limited",
-            start: format!("{}T{SPIKE_START_HOUR_UTC:02}:00:00Z", day(end)),
-            end: format!(
-                "{}T{:02}:00:00Z",
-                day(end),
-                SPIKE_START_HOUR_UTC + SPIKE_HOURS
-            ),
-            description: "microsoft defers 45% of attempts for three hours".into(),
-        },
-    ]
-}
-
-fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end: i64) -> Vec<Row> {
+fn day_rows(
+    rng: &mut Rng,
+    o: &GenerateOptions,
+    date: NaiveDate,
+    incidents: &[Injected],
+) -> Vec<Row> {
     let mut rows = Vec::with_capacity(o.rows_per_day as usize + 64);
     let day_start = Utc
         .from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("valid time"))
@@ -312,31 +270,42 @@ fn day_rows(rng: &mut Rng, o: &GenerateOptions, date: NaiveDate, days_before_end
         let ip = ip.as_str();
         let domain = profile.domains[rng.below(profile.domains.len())];
         let rcpt = format!("user{}@{domain}", rng.below(5_000_000));
-        let hour_utc = hour_weight as u32;
         let mut deferral_rate = profile.deferral_rate;
         let mut reply = profile.deferral_reply;
-        if profile.isp == "yahoo" && days_before_end < 28 {
-            deferral_rate = 0.03 + 0.04 * (27 - days_before_end) as f64 / 27.0;
+        let mut failure = None;
+        let touching = || {
+            incidents
+                .iter()
+                .map(|i| &i.effect)
+                .filter(|e| e.touches(profile.isp, ip_index, time))
+        };
+        for effect in touching() {
+            match effect.action {
+                Action::Rate(rate) => deferral_rate = rate,
+                Action::Ramp { from, to, days } => {
+                    let days_in = (time - effect.start).div_euclid(86_400).min(days);
+                    deferral_rate = from + (to - from) * days_in as f64 / days as f64;
+                }
+                Action::Fail(..) => {}
+            }
         }
-        if profile.isp == "microsoft"
-            && days_before_end == 0
-            && (SPIKE_START_HOUR_UTC..SPIKE_START_HOUR_UTC + SPIKE_HOURS).contains(&hour_utc)
-        {
-            deferral_rate = 0.45;
-        }
-        let ptr_lost = ip == PTR_LOSS_IP
-            && days_before_end <= PTR_LOSS_DAYS_BEFORE_END
-            && matches!(profile.isp, "gmail" | "microsoft");
-        if ptr_lost && rng.unit() < 0.6 {
-            deferral_rate = 1.0;
-            reply = if profile.isp == "gmail" {
-                "smtp;421-4.7.0 [{ip}] The IP address sending this message does not have a\r\n421-4.7.0 PTR record setup, or the corresponding forward DNS entry does not\r\n421 4.7.0 point to the sending IP. {id} - gsmtp"
-            } else {
-                "smtp;550 5.7.25 Access denied, the sending IP address [{ip}] must have a reverse DNS record"
-            };
+        for effect in touching() {
+            if let Action::Fail(share, reply_of) = effect.action
+                && rng.unit() < share
+            {
+                let chosen = reply_of(profile.isp);
+                if chosen.kind == "t" {
+                    deferral_rate = 1.0;
+                    reply = chosen.diag;
+                }
+                failure = Some(chosen);
+                break;
+            }
         }
         let roll = rng.unit();
-        let (kind, status, diag, cat) = if roll < deferral_rate {
+        let (kind, status, diag, cat) = if let Some(f) = failure {
+            (f.kind, f.status, f.diag, f.bounce_cat)
+        } else if roll < deferral_rate {
             ("t", "4.0.0 (undefined status)", reply, "")
         } else if roll < deferral_rate + 0.012 {
             let (cat, status, diag) = BOUNCES[rng.below(BOUNCES.len())];
