@@ -104,7 +104,7 @@ details = []
 for incident in injected:
     onset_day = when(incident["onset"]).date()
     r = review_of(onset_day)
-    found = [i for i in r["incidents"] if matches(i, incident)]
+    found = [i for i in r.get("incidents", []) if matches(i, incident)]
     found.sort(key=lambda i: hours_between(i["onset"], incident["onset"]))
     row = {"kind": incident["kind"], "isp": incident["isp"], "source_ip": incident["source_ip"],
            "onset": incident["onset"], "found_day_1": bool(found)}
@@ -114,7 +114,7 @@ for incident in injected:
     end = incident["recovered_at"]
     if end and when(end).date() < last_day:
         later = review_of(min(when(end).date() + datetime.timedelta(days=1), last_day))
-        ended = [i for i in later["incidents"] if matches(i, incident) and i["recovered_at"]]
+        ended = [i for i in later.get("incidents", []) if matches(i, incident) and i["recovered_at"]]
         ended.sort(key=lambda i: hours_between(i["onset"], incident["onset"]))
         row["recovery_error_h"] = hours_between(ended[0]["recovered_at"], end) if ended else None
     if int(rows) >= 30000:
