@@ -43,3 +43,5 @@ pub const ROLLING: Rgb = Rgb(239, 108, 0);
 pub const PREV_DAY: Rgb = Rgb(120, 120, 120);
 pub const ALERT: Rgb = Rgb(211, 47, 47);
 pub const ATTEMPTS: Rgb = Rgb(144, 164, 174);
+/// An incident's recovery mark.
+pub const RECOVERED: Rgb = Rgb(46, 125, 50);

@@ -117,3 +117,58 @@ fn no_trend_is_claimed_without_the_history_for_it() {
         assert!(!finding["message"].as_str().unwrap().contains("pp/week"));
     }
 }
+
+/// The rate chart marks the onset and recovery of the incidents of its scope.
+#[test]
+fn rate_chart_marks_incident_onset_and_recovery() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    let svg = dir.path().join("rate.svg");
+    let bin = env!("CARGO_BIN_EXE_deferwatch");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "generate",
+        "--days",
+        "9",
+        "--rows-per-day",
+        "20000",
+        "--seed",
+        "5",
+        "--out",
+        logs.to_str().unwrap(),
+    ]);
+    run(&[
+        "chart",
+        "--isp",
+        "microsoft",
+        "-o",
+        svg.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    // The sample's throttling spike at microsoft: 13:00 to 16:00 UTC on the last day.
+    assert!(
+        svg.contains("incident onset") && svg.contains("incident recovered"),
+        "no marks"
+    );
+    assert!(
+        svg.contains("203.0.113.14 onset"),
+        "the PTR loss at microsoft is not marked"
+    );
+    let labels: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(
+        labels.contains(&"#3 onset"),
+        "the spike's onset is not labelled"
+    );
+    assert!(
+        labels.contains(&"#3 recovered"),
+        "the spike's recovery is not labelled"
+    );
+}

@@ -18,3 +18,4 @@ pub const ROLLING: RGBColor = plotters(palette::ROLLING);
 pub const PREV_DAY: RGBColor = plotters(palette::PREV_DAY);
 pub const ALERT: RGBColor = plotters(palette::ALERT);
 pub const ATTEMPTS: RGBColor = plotters(palette::ATTEMPTS);
+pub const RECOVERED: RGBColor = plotters(palette::RECOVERED);

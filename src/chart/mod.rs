@@ -49,6 +49,17 @@ pub struct Chart {
     pub from: i64,
     pub to: i64,
     pub data: ChartData,
+    /// Incident onsets and recoveries in the window (the rate chart draws them).
+    pub marks: Vec<Mark>,
+}
+
+/// A vertical mark at the start of an hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub hour: i64,
+    pub recovery: bool,
+    /// `#3 onset`, `#3 recovered`.
+    pub label: String,
 }
 
 const FONT: &str = "sans-serif";
@@ -214,6 +225,40 @@ fn draw_rate<DB: DrawingBackend>(
         ))?
         .label("hourly deferral rate")
         .legend(legend_line(colors::RATE, 2));
+    for (recovery, legend) in [(false, "incident onset"), (true, "incident recovered")] {
+        let color = if recovery {
+            colors::RECOVERED
+        } else {
+            colors::ALERT
+        };
+        let marks: Vec<&Mark> = chart
+            .marks
+            .iter()
+            .filter(|m| m.recovery == recovery)
+            .collect();
+        if marks.is_empty() {
+            continue;
+        }
+        rates
+            .draw_series(marks.iter().map(|m| {
+                PathElement::new(
+                    vec![(time(m.hour), 0.0), (time(m.hour), y_max)],
+                    color.stroke_width(2),
+                )
+            }))?
+            .label(legend)
+            .legend(legend_line(color, 2));
+        // Recoveries are labelled lower, so that an onset and a recovery close together
+        // stay readable.
+        let height = if recovery { 0.90 } else { 0.97 };
+        rates.draw_series(marks.iter().map(|m| {
+            Text::new(
+                m.label.clone(),
+                (time(m.hour), y_max * height),
+                (FONT, 13).into_font().color(&color),
+            )
+        }))?;
+    }
     rates
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)

@@ -2,8 +2,11 @@
 
 use anyhow::Result;
 
-use crate::analyze::series::{class_series, ip_series, rate_series};
-use crate::chart::{Chart, ChartData, ChartKind, draw_file};
+use crate::aggregate::Aggregates;
+use crate::analyze::incidents::{Window, find_incidents};
+use crate::analyze::series::{Scope, class_series, ip_series, rate_series};
+use crate::analyze::status::Thresholds;
+use crate::chart::{Chart, ChartData, ChartKind, Mark, draw_file};
 use crate::config::ChartConfig;
 use crate::error::Error;
 use crate::load::{History, load};
@@ -60,8 +63,55 @@ pub fn run(config: ChartConfig) -> Result<()> {
         ),
         from,
         to,
+        marks: incident_marks(aggregates, scope, from, to, thresholds),
         data,
     };
     draw_file(&chart, &config.output, config.size)?;
     Ok(())
+}
+
+/// The onsets and recoveries of the incidents in `[from, to)` that concern `scope`: of its
+/// ISP as a whole, or of its source IP (all IPs' when the scope names none).
+fn incident_marks(
+    aggregates: &Aggregates,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+    thresholds: &Thresholds,
+) -> Vec<Mark> {
+    let window = Window {
+        shown_from: from,
+        end: to,
+    };
+    let mut marks = Vec::new();
+    for incident in find_incidents(aggregates, window, thresholds) {
+        let concerns = incident.isp == scope.isp
+            && match (&scope.source_ip, &incident.source_ip) {
+                (Some(ip), Some(own)) => ip == own,
+                (Some(ip), None) => incident.affected_ips.contains(ip),
+                (None, _) => true,
+            };
+        if !concerns {
+            continue;
+        }
+        let name = match &incident.source_ip {
+            Some(ip) => format!("#{} {ip}", incident.id),
+            None => format!("#{}", incident.id),
+        };
+        if incident.onset >= from {
+            marks.push(Mark {
+                hour: incident.onset,
+                recovery: false,
+                label: format!("{name} onset"),
+            });
+        }
+        if let Some(end) = incident.recovered_at.filter(|&end| end < to) {
+            marks.push(Mark {
+                hour: end,
+                recovery: true,
+                label: format!("{name} recovered"),
+            });
+        }
+    }
+    marks
 }

@@ -389,7 +389,10 @@ fn mixed(seed: u64, day_start: impl Fn(i64) -> i64, days: u32, source_ips: usize
     out
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call per kind reads as a table")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call per kind reads as a table"
+)]
 fn incident(
     kind: &'static str,
     isp: &'static str,
