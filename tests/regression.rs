@@ -172,3 +172,74 @@ fn rate_chart_marks_incident_onset_and_recovery() {
         "the spike's recovery is not labelled"
     );
 }
+
+/// Every incident a mixed scenario injects is listed by the review of its first day, at its
+/// ISP, with its IP (or none, ISP-wide) and class, and an onset within an hour.
+#[test]
+fn review_lists_the_incidents_of_a_mixed_scenario_with_their_onset() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    let bin = env!("CARGO_BIN_EXE_deferwatch");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&[
+        "generate",
+        "--days",
+        "12",
+        "--rows-per-day",
+        "20000",
+        "--seed",
+        "31",
+        "--scenario",
+        "mixed",
+        "--out",
+        logs.to_str().unwrap(),
+    ]);
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(logs.join("truth.json")).unwrap()).unwrap();
+    let injected = truth["incidents"].as_array().unwrap();
+    assert!(injected.len() >= 3);
+    let hour = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .timestamp()
+            / 3600
+    };
+    for incident in injected {
+        let day = &incident["onset"].as_str().unwrap()[..10];
+        let review: serde_json::Value = serde_json::from_slice(&run(&[
+            "report",
+            "--format",
+            "json",
+            "--day",
+            day,
+            logs.to_str().unwrap(),
+        ]))
+        .unwrap();
+        let found = review["incidents"].as_array().unwrap().iter().find(|i| {
+            incident["isp"]
+                .as_str()
+                .unwrap()
+                .split(',')
+                .any(|isp| i["isp"] == isp)
+                && i["source_ip"] == incident["source_ip"]
+                && i["classes"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&incident["class"])
+        });
+        let found = found.unwrap_or_else(|| panic!("not found: {incident}"));
+        assert!(
+            (hour(&found["onset"]) - hour(&incident["onset"])).abs() <= 1,
+            "{incident} found at {}",
+            found["onset"]
+        );
+    }
+}
