@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use chrono_tz::Tz;
 
-use super::group::GroupDay;
+use super::group::{GroupDay, is_placeholder_ip};
 use super::incidents::Incident;
 use super::status::{Status, Thresholds};
 use crate::classify::Class;
@@ -19,11 +19,6 @@ pub struct Finding {
     pub message: String,
     /// The id of the incident behind it, when one was found.
     pub incident: Option<usize>,
-}
-
-/// Source IPs that stand for "no IP" (queue-level rows before a connection).
-fn is_placeholder_ip(ip: &str) -> bool {
-    ip.is_empty() || ip == "0.0.0.0" || ip == "::"
 }
 
 fn pct(rate: Option<f64>) -> String {

@@ -47,6 +47,11 @@ pub struct DayRate {
     pub rolling_7d: Option<f64>,
 }
 
+/// Source IPs that stand for "no IP" (queue-level rows before a connection).
+pub fn is_placeholder_ip(ip: &str) -> bool {
+    ip.is_empty() || ip == "0.0.0.0" || ip == "::"
+}
+
 /// Days of history kept for sparklines.
 pub const HISTORY_DAYS: i64 = 28;
 

@@ -17,6 +17,7 @@ use serde::{Serialize, Serializer};
 
 use super::changepoint::{Change, HourCounts, Hypotheses, changes};
 use super::frame::local_day;
+use super::group::is_placeholder_ip;
 use super::stats::rise_z;
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::{Aggregates, Hour, SampleKey};
@@ -151,11 +152,9 @@ impl Scan {
             };
             let slot = (hour - from) as usize;
             let count = count.min(u64::from(u32::MAX)) as u32;
-            let mut scopes = vec![(key.isp, None)];
-            if !placeholder[key.source_ip as usize] {
-                scopes.push((key.isp, Some(key.source_ip)));
-            }
-            for scope in scopes {
+            let ip_scope =
+                (!placeholder[key.source_ip as usize]).then_some((key.isp, Some(key.source_ip)));
+            for scope in std::iter::once((key.isp, None)).chain(ip_scope) {
                 let attempts = scan.attempts.entry(scope).or_insert_with(|| vec![0; hours]);
                 attempts[slot] = attempts[slot].saturating_add(count);
                 if let Some(class) = failure {
@@ -201,11 +200,6 @@ impl Scan {
         });
         (n, t, b)
     }
-}
-
-/// Source IPs that stand for "no IP" (queue-level rows before a connection).
-fn is_placeholder_ip(ip: &str) -> bool {
-    ip.is_empty() || ip == "0.0.0.0" || ip == "::"
 }
 
 /// The rate of normal days: the pooled rate of the days that do not stand out, where a day
@@ -510,11 +504,7 @@ fn incident(
         None => affected_ips(scan, aggregates, main, onset, last_seen, thresholds),
     };
     let baseline_rate = group.iter().map(|r| r.baseline).sum();
-    let sample_ip = source_ip.or_else(|| {
-        affected_ips.first().and_then(|ip| {
-            (0..aggregates.source_ips.len() as u32).find(|&i| aggregates.source_ips.name(i) == ip)
-        })
-    });
+    let sample_ip = source_ip.or(affected_ips.first().copied());
     let peak_hour = hour(peak_slot);
     let sample_reply = sample(
         aggregates,
@@ -550,12 +540,16 @@ fn incident(
         baseline_rate,
         peak_rate,
         peak_hour,
-        affected_ips,
+        affected_ips: affected_ips
+            .iter()
+            .map(|&ip| aggregates.source_ips.name(ip).to_string())
+            .collect(),
         sample_reply,
     }
 }
 
-/// The IPs of an ISP-wide rise whose own failures over it stand out, most excess first.
+/// The IPs (ids) of an ISP-wide rise whose own failures over it stand out, most excess
+/// first, then by name.
 fn affected_ips(
     scan: &Scan,
     aggregates: &Aggregates,
@@ -563,23 +557,19 @@ fn affected_ips(
     from: usize,
     to: usize,
     thresholds: &Thresholds,
-) -> Vec<String> {
+) -> Vec<u32> {
     let isp = rise.scope.0;
-    let mut affected: Vec<(f64, String)> = ips_of(scan, isp)
+    let mut affected: Vec<(f64, u32)> = ips_of(scan, isp)
         .into_iter()
         .filter_map(|ip| {
             let (n, t, b) = scan.totals((isp, Some(ip)), rise.class, from, to);
             let x = t + b;
             (x >= thresholds.min_deferrals.min(3) && rise_z(x, n, rise.baseline) >= AFFECTED_Z)
-                .then(|| {
-                    (
-                        x as f64 - rise.baseline * n as f64,
-                        aggregates.source_ips.name(ip).to_string(),
-                    )
-                })
+                .then_some((x as f64 - rise.baseline * n as f64, ip))
         })
         .collect();
-    affected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let name = |ip: u32| aggregates.source_ips.name(ip);
+    affected.sort_by(|a, b| b.0.total_cmp(&a.0).then(name(a.1).cmp(name(b.1))));
     affected.into_iter().map(|(_, ip)| ip).collect()
 }
 
