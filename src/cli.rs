@@ -255,8 +255,10 @@ pub struct ChartArgs {
     /// The chart file; PNG or SVG by its extension.
     #[arg(long, short = 'o', value_name = "FILE.png|FILE.svg")]
     pub output: PathBuf,
+    /// Width in pixels (200 to 7680).
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
+    /// Height in pixels (150 to 4320).
     #[arg(long, default_value_t = 600)]
     pub height: u32,
 }

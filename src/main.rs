@@ -6,7 +6,25 @@ use deferwatch::cli::Cli;
 use deferwatch::error::{ExitCode, error_line};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A monitoring system runs `check`: whatever is wrong, it gets a plugin result.
+        Err(err) if err.use_stderr() && is_check() => {
+            let rendered = err.render().to_string();
+            let reason = rendered
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            let hint = "see `deferwatch check --help`";
+            deferwatch::cmd::print_plugin_result(
+                ExitCode::Unknown,
+                &[format!("{reason}; {hint}"), rendered.trim_end().to_string()],
+            );
+            std::process::exit(ExitCode::Unknown.code());
+        }
+        Err(err) => err.exit(),
+    };
     let code = match deferwatch::cmd::run(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::Success,
@@ -16,6 +34,11 @@ fn main() {
         }
     };
     std::process::exit(code.code());
+}
+
+/// Whether the command line asks for `check`.
+fn is_check() -> bool {
+    std::env::args_os().nth(1).is_some_and(|arg| arg == "check")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

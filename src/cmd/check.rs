@@ -2,6 +2,8 @@
 //! monitoring-plugin result: one summary line, details after, exit 0 OK, 1 WARNING,
 //! 2 CRITICAL, 3 UNKNOWN.
 
+use std::io::Write;
+
 use crate::analyze::intraday::{BASELINE_DAYS, intraday};
 use crate::cli::CheckArgs;
 use crate::config::CheckConfig;
@@ -16,16 +18,21 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Ok(verdict) => verdict,
         Err(err) => (ExitCode::Unknown, vec![format!("{err:#}")]),
     };
-    let mut lines = lines.into_iter();
-    println!(
-        "DEFERWATCH {} - {}",
-        state.plugin_state(),
-        lines.next().unwrap_or_default()
-    );
-    for line in lines {
-        println!("{line}");
-    }
+    print_plugin_result(state, &lines);
     state
+}
+
+/// Writes a monitoring-plugin result: `DEFERWATCH STATE - summary`, then the details. A
+/// reader that has gone (`check | head -1`) leaves nothing to say it to; the state stands.
+pub fn print_plugin_result(state: ExitCode, lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    let mut lines = lines.iter();
+    let summary = lines.next().map_or("", String::as_str);
+    let _ = writeln!(out, "DEFERWATCH {} - {summary}", state.plugin_state());
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
 }
 
 /// The verdict of the last complete day, or of the last hours with `--last`.

@@ -49,10 +49,8 @@ pub fn run(config: IngestConfig) -> Result<()> {
     }
     store.commit()?;
     if !config.quiet {
-        println!(
-            "{}",
-            describe(&config.store.display().to_string(), &summary)
-        );
+        let line = describe(&config.store.display().to_string(), &summary);
+        writeln!(std::io::stdout(), "{line}")?;
     }
     Ok(())
 }

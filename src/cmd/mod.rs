@@ -4,6 +4,7 @@
 mod audit;
 mod chart;
 mod check;
+pub use check::print_plugin_result;
 mod classify;
 mod export;
 mod generate;

@@ -229,10 +229,15 @@ pub struct ChartConfig {
 impl ChartConfig {
     pub fn new(args: ChartArgs) -> Result<ChartConfig, Error> {
         let class = args.class.as_deref().map(values::class).transpose()?;
-        if args.width < 200 || args.height < 150 {
-            return Err(Error::Usage(
-                "--width and --height must be at least 200 x 150".into(),
-            ));
+        let (max_width, max_height) = MAX_CHART_SIZE;
+        if args.width < 200
+            || args.height < 150
+            || args.width > max_width
+            || args.height > max_height
+        {
+            return Err(Error::Usage(format!(
+                "--width and --height must be from 200 x 150 to {max_width} x {max_height} pixels"
+            )));
         }
         let (from, to) = values::window(args.from.as_deref(), args.to.as_deref())?;
         Ok(ChartConfig {
@@ -365,6 +370,10 @@ impl ExportConfig {
         }
     }
 }
+
+/// The largest chart drawn: 7,680 x 4,320 (8K), about 100 MB of pixels. Without a bound a
+/// typo such as 100000 x 100000 allocated 30 GB before failing.
+pub const MAX_CHART_SIZE: (u32, u32) = (7_680, 4_320);
 
 /// `deferwatch generate`.
 pub fn generate_options(args: GenerateArgs) -> Result<GenerateOptions, Error> {
