@@ -151,9 +151,13 @@ pub struct IngestArgs {
     /// Config file (TOML): ISP mappings and classification rules used for the new rows.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Keep this many days of aggregates, up to the newest day in the store.
+    /// Keep this many days of aggregates, up to the newest day in the store (never past
+    /// today); at least 35, the history the review needs, unless --allow-short-history.
     #[arg(long, value_name = "N", default_value_t = 90)]
     pub keep_days: u32,
+    /// Accept --keep-days below 35 (at least 1): trends and baselines then lack history.
+    #[arg(long)]
+    pub allow_short_history: bool,
     /// Fail (exit 1, store unchanged) when any new row is malformed.
     #[arg(long)]
     pub strict: bool,

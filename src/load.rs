@@ -8,6 +8,7 @@ use crate::aggregate::parallel::{Scan, scan_inputs};
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
+use crate::read::acct_csv::AcctCsv;
 use crate::read::inputs::Input;
 use crate::read::summary;
 use crate::store::Store;
@@ -17,6 +18,8 @@ pub enum Sources {
     /// Log files (or stdin), classified as they are read.
     Logs {
         inputs: Vec<Input>,
+        /// How the files are read.
+        format: AcctCsv,
         /// Boxed: the compiled rules are large, a list of stores is small.
         classifier: Box<Classifier>,
         resolver: IspResolver,
@@ -66,17 +69,18 @@ const REVIEW_HISTORY_DAYS: i64 = 37;
 
 /// Reads every source, prints per-file warnings on stderr, and enforces `strict`.
 pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
-    let (inputs, classifier, resolver, threads, strict) = match sources {
+    let (inputs, format, classifier, resolver, threads, strict) = match sources {
         Sources::Stores(paths) => return load_stores(paths, history),
         Sources::Logs {
             inputs,
+            format,
             classifier,
             resolver,
             threads,
             strict,
-        } => (inputs, classifier, resolver, *threads, *strict),
+        } => (inputs, format, classifier, resolver, *threads, *strict),
     };
-    let scan = scan_inputs(inputs, classifier, resolver, threads);
+    let scan = scan_inputs(format, inputs, classifier, resolver, threads);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for line in summary::warnings(&scan.files) {

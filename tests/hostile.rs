@@ -131,3 +131,108 @@ fn steady_rows_are_a_quiet_review() {
     let run = deferwatch(&["check", &logs]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+// --- Times from a wrong clock ----------------------------------------------------------
+
+/// The store's cells, as `hourly --by isp --format csv` prints them.
+fn store_cells(store: &str) -> String {
+    let run = deferwatch(&["hourly", "--by", "isp", "--format", "csv", "--store", store]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+}
+
+/// One `t` row dated 2027-03-01 in an ingest pruned 23,796 cells "before 2026-12-02" and
+/// left `check` saying OK about 2027-02-28 with 0 ISPs.
+#[test]
+fn a_far_future_row_is_out_of_range_and_prunes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let store = store.to_str().unwrap();
+    assert_eq!(
+        deferwatch(&["ingest", "--quiet", "--store", store, "testdata/sample"]).code,
+        0
+    );
+    let before = store_cells(store);
+    let check_before = deferwatch(&["check", "--store", store]);
+    let future = write(
+        dir.path(),
+        "acct-future.csv",
+        format!(
+            "{HEADER}t,2027-03-01 10:00:00+0000,u@gmail.com,4.0.0,smtp;421 try later,mx.google.com,203.0.113.10,v1\n"
+        ),
+    );
+    let run = deferwatch(&["ingest", "--store", store, &future]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("pruned"), "{}", run.stdout);
+    assert!(run.stderr.contains("acct-future.csv:2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("time before 2000 or too far ahead"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(store_cells(store), before);
+    let check_after = deferwatch(&["check", "--store", store]);
+    assert_eq!(check_after.code, check_before.code);
+    assert_eq!(
+        check_after.stdout.lines().next(),
+        check_before.stdout.lines().next()
+    );
+}
+
+/// A `time_t` of 99999999999999 set the default review day to the year 231038.
+#[test]
+fn an_absurd_time_t_does_not_move_the_review_day() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    write(&logs, "acct.csv", steady_rows(10));
+    write(
+        &logs,
+        "acct-bad.csv",
+        format!(
+            "{HEADER}d,99999999999999,u@gmail.com,2.0.0,smtp;250 ok,mx.google.com,203.0.113.10,v1\nd,946684799,u@gmail.com,2.0.0,smtp;250 ok,mx.google.com,203.0.113.10,v1\n"
+        ),
+    );
+    let run = deferwatch(&["report", "--format", "json", logs.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(review["day"], "2026-10-31");
+    assert_eq!(
+        review["input"]["malformed_by_reason"]["time_out_of_range"],
+        2
+    );
+}
+
+/// `--keep-days 0` emptied the store and `--keep-days 7` silently shortened every baseline.
+#[test]
+fn keep_days_below_the_history_the_review_needs_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let store = store.to_str().unwrap();
+    let run = deferwatch(&[
+        "ingest",
+        "--keep-days",
+        "7",
+        "--store",
+        store,
+        "testdata/sample",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("--allow-short-history"),
+        "{}",
+        run.stderr
+    );
+    let run = deferwatch(&[
+        "ingest",
+        "--keep-days",
+        "0",
+        "--allow-short-history",
+        "--store",
+        store,
+        "testdata/sample",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("empty the store"), "{}", run.stderr);
+    assert!(!Path::new(store).exists() || store_cells(store).lines().count() <= 1);
+}

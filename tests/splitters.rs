@@ -29,7 +29,11 @@ impl RecordSink for Recorded {
 /// The records, and the stats (with the end checkpoint), of reading `content` whole.
 fn read_with(splitter: Splitter, content: &[u8]) -> (Vec<String>, String) {
     let mut sink = Recorded::default();
-    let stats = AcctCsv { splitter }.read_from(
+    let stats = AcctCsv {
+        splitter,
+        ..AcctCsv::default()
+    }
+    .read_from(
         "input".into(),
         content,
         &mut sink,

@@ -276,6 +276,7 @@ fn old_days_are_pruned_and_the_pruning_is_reported() {
         "ingest",
         "--keep-days",
         "7",
+        "--allow-short-history",
         "--store",
         path(&store),
         "testdata/sample",

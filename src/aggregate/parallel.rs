@@ -39,6 +39,7 @@ pub struct ReadTask {
 
 /// Reads `inputs` from their start with up to `threads` threads.
 pub fn scan_inputs(
+    source: &AcctCsv,
     inputs: &[Input],
     classifier: &Classifier,
     resolver: &IspResolver,
@@ -52,26 +53,20 @@ pub fn scan_inputs(
             head: None,
         })
         .collect();
-    scan_tasks(&tasks, classifier, resolver, threads, false)
+    scan_tasks(source, &tasks, classifier, resolver, threads, false)
 }
 
 /// Reads `tasks` as acct CSV with up to `threads` threads (one input per thread at a time).
 /// With `fingerprint`, each file's end checkpoint carries the hash of the bytes before it.
 pub fn scan_tasks(
+    source: &AcctCsv,
     inputs: &[ReadTask],
     classifier: &Classifier,
     resolver: &IspResolver,
     threads: usize,
     fingerprint: bool,
 ) -> Scan {
-    scan_tasks_with(
-        &AcctCsv::default(),
-        inputs,
-        classifier,
-        resolver,
-        threads,
-        fingerprint,
-    )
+    scan_tasks_with(source, inputs, classifier, resolver, threads, fingerprint)
 }
 
 /// [`scan_tasks`] for inputs in the format `source` reads.

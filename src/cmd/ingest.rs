@@ -15,6 +15,7 @@ use crate::timefmt::day_string;
 pub fn run(config: IngestConfig) -> Result<()> {
     let store = Store::open_for_ingest(&config.store)?;
     let options = IngestOptions {
+        format: &config.format,
         classifier: &config.classifier,
         resolver: &config.resolver,
         threads: config.threads,

@@ -9,6 +9,8 @@ use crate::analyze::status::Thresholds;
 use crate::classify::{Classifier, UserRule};
 use crate::error::Error;
 use crate::isp::IspResolver;
+use crate::read::acct_csv::AcctCsv;
+use crate::read::time::Plausible;
 
 /// The config file as written by the user.
 #[derive(Debug, Default, Deserialize)]
@@ -20,6 +22,25 @@ pub struct ConfigFile {
     pub rules: Vec<UserRule>,
     #[serde(default)]
     pub thresholds: Thresholds,
+    #[serde(default)]
+    pub input: InputSection,
+}
+
+/// `[input]`: how rows are read.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputSection {
+    /// Rows timed more than this many hours ahead of this machine's clock (or before 2000)
+    /// are counted as `time_out_of_range` and not used.
+    pub max_future_hours: u32,
+}
+
+impl Default for InputSection {
+    fn default() -> Self {
+        InputSection {
+            max_future_hours: crate::read::time::DEFAULT_MAX_FUTURE_HOURS,
+        }
+    }
 }
 
 /// `[isp]`: extra recipient domains (`name.*` for every public suffix) and MX suffixes.
@@ -44,6 +65,14 @@ impl ConfigFile {
         toml::from_str(&text).map_err(|e| Error::Config {
             message: format!("{}: {e}", path.display()),
         })
+    }
+
+    /// How acct files are read under this config.
+    pub fn acct_csv(&self) -> AcctCsv {
+        AcctCsv {
+            plausible: Plausible::up_to_hours_ahead(self.input.max_future_hours),
+            ..AcctCsv::default()
+        }
     }
 
     pub fn isp_resolver(&self) -> IspResolver {

@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::generate::GenerateOptions;
 use crate::isp::IspResolver;
 use crate::load::Sources;
+use crate::read::acct_csv::AcctCsv;
 use crate::read::inputs::{Input, expand_inputs};
 use crate::render::Format;
 use crate::render::audit::AuditFormat;
@@ -58,6 +59,7 @@ impl InputConfig {
         } else {
             Sources::Logs {
                 inputs: expand_inputs(&args.paths)?,
+                format: file.acct_csv(),
                 classifier: Box::new(file.classifier()?),
                 resolver: file.isp_resolver(),
                 threads: values::threads(args.threads),
@@ -291,10 +293,15 @@ impl AuditConfig {
     }
 }
 
+/// The fewest days an ingest keeps without `--allow-short-history`: the 28 days of a trend,
+/// each with its 7-day baseline.
+pub const MIN_KEEP_DAYS: u32 = 35;
+
 /// `deferwatch ingest`.
 pub struct IngestConfig {
     pub files: Vec<PathBuf>,
     pub store: PathBuf,
+    pub format: AcctCsv,
     pub classifier: Classifier,
     pub resolver: IspResolver,
     /// What decided ISPs and classes, to tell when a store was ingested under other rules.
@@ -320,9 +327,25 @@ impl IngestConfig {
                 }
             }
         }
+        let shortest = if args.allow_short_history {
+            1
+        } else {
+            MIN_KEEP_DAYS
+        };
+        if args.keep_days < shortest {
+            return Err(Error::Usage(if args.allow_short_history {
+                "--keep-days must be at least 1: 0 would empty the store".to_string()
+            } else {
+                format!(
+                    "--keep-days {} would prune the history the review needs ({MIN_KEEP_DAYS} days: a 28-day trend over days with a 7-day baseline); give --allow-short-history to keep fewer",
+                    args.keep_days
+                )
+            }));
+        }
         Ok(IngestConfig {
             files,
             store: args.store,
+            format: file.acct_csv(),
             classifier: file.classifier()?,
             resolver: file.isp_resolver(),
             classification_fingerprint: file.classification_fingerprint(),

@@ -16,6 +16,7 @@ use crate::aggregate::parallel::{ReadTask, scan_tasks};
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
+use crate::read::acct_csv::AcctCsv;
 use crate::read::checkpoint::{Checkpoint, content_hash};
 use crate::read::inputs::Input;
 use crate::read::open::read_head;
@@ -41,6 +42,7 @@ pub struct IngestSummary {
 
 /// Options of one ingest.
 pub struct IngestOptions<'a> {
+    pub format: &'a AcctCsv,
     pub classifier: &'a Classifier,
     pub resolver: &'a IspResolver,
     pub threads: usize,
@@ -137,6 +139,7 @@ pub fn ingest(
             })
             .collect();
         let scan = scan_tasks(
+            options.format,
             &tasks,
             options.classifier,
             options.resolver,
@@ -151,7 +154,11 @@ pub fn ingest(
 
     summary.totals.rows = aggregates.total_rows();
     store.add_aggregates(&aggregates)?;
-    summary.pruned = store.prune(options.keep_days, run)?;
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        .div_euclid(86_400);
+    summary.pruned = store.prune(options.keep_days, today, run)?;
     summary.totals.pruned_cells = summary.pruned.cells;
     store.record_run(run, &summary.totals)?;
     Ok(summary)

@@ -36,6 +36,8 @@ impl Splitter {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AcctCsv {
     pub splitter: Splitter,
+    /// Rows timed outside it are counted as `time_out_of_range` and not used.
+    pub plausible: time::Plausible,
 }
 
 /// Bytes read from the stream at a time.
@@ -59,6 +61,7 @@ impl Source for AcctCsv {
             columns: start.header.as_deref().map(Columns::from_header_line),
             stats: &mut stats,
             sink,
+            plausible: self.plausible,
         };
         let mut buf = vec![0u8; BUFFER_LEN];
         let mut row = RowBuf::default();
@@ -194,6 +197,7 @@ struct RowReader<'a, S: ?Sized> {
     columns: Option<Columns>,
     stats: &'a mut FileStats,
     sink: &'a mut S,
+    plausible: time::Plausible,
 }
 
 impl<S: RecordSink + ?Sized> RowReader<'_, S> {
@@ -239,6 +243,10 @@ impl<S: RecordSink + ?Sized> RowReader<'_, S> {
             stats.count_malformed(line, MalformedReason::BadTime);
             return;
         };
+        if !self.plausible.contains(time) {
+            stats.count_malformed(line, MalformedReason::TimeOutOfRange);
+            return;
+        }
         stats.count_row(kind, time);
         if kind == RecordKind::NotCounted {
             return;

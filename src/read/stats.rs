@@ -19,6 +19,7 @@ pub enum MalformedReason {
     UnknownType,
     NoTimeColumn,
     RowTooLong,
+    TimeOutOfRange,
 }
 
 impl MalformedReason {
@@ -30,6 +31,9 @@ impl MalformedReason {
             MalformedReason::NoTimeColumn => "header has no timeLogged/timeQueued column",
             MalformedReason::RowTooLong => {
                 "row longer than 256 KiB (an unbalanced quote?); skipped to the next line"
+            }
+            MalformedReason::TimeOutOfRange => {
+                "time before 2000 or too far ahead of this machine's clock (a wrong clock?); not counted"
             }
         }
     }

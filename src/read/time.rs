@@ -3,6 +3,44 @@
 /// Seconds since the Unix epoch, UTC.
 pub type EpochSeconds = i64;
 
+/// 2000-01-01T00:00:00Z: no acct row is older.
+pub const EARLIEST_PLAUSIBLE: EpochSeconds = 946_684_800;
+/// How far ahead of this machine's clock a row may be, by default: a day covers any zone
+/// offset mistaken for UTC and any honest clock skew.
+pub const DEFAULT_MAX_FUTURE_HOURS: u32 = 24;
+
+/// The times a row may have. A row outside is counted as malformed and used for nothing:
+/// one row from a host with a wrong clock must not move the review day, the baselines or
+/// what the store prunes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plausible {
+    pub earliest: EpochSeconds,
+    pub latest: EpochSeconds,
+}
+
+impl Plausible {
+    /// From 2000 to `max_future_hours` ahead of now.
+    pub fn up_to_hours_ahead(max_future_hours: u32) -> Plausible {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as EpochSeconds);
+        Plausible {
+            earliest: EARLIEST_PLAUSIBLE,
+            latest: now + EpochSeconds::from(max_future_hours) * 3600,
+        }
+    }
+
+    pub fn contains(&self, time: EpochSeconds) -> bool {
+        (self.earliest..=self.latest).contains(&time)
+    }
+}
+
+impl Default for Plausible {
+    fn default() -> Self {
+        Plausible::up_to_hours_ahead(DEFAULT_MAX_FUTURE_HOURS)
+    }
+}
+
 /// Parses `2026-10-01 13:04:05-0400`, `2026-10-01T13:04:05+04:00`, `...Z`, a time without an
 /// offset (taken as UTC), or a `time_t` integer. Returns `None` for anything else.
 pub fn parse_time(field: &[u8]) -> Option<EpochSeconds> {

@@ -528,9 +528,10 @@ impl Store {
     }
 
     /// Removes the aggregates of UTC days more than `keep_days` before the newest day in
-    /// the store, and the contents whose rows all lie before them and that `run` did not
-    /// see.
-    pub fn prune(&self, keep_days: u32, run: i64) -> Result<Pruned, Error> {
+    /// the store (or before `today`, days since the epoch, when that is earlier: a row
+    /// from a wrong clock never decides what goes), and the contents whose rows all lie
+    /// before them and that `run` did not see.
+    pub fn prune(&self, keep_days: u32, today: i64, run: i64) -> Result<Pruned, Error> {
         let prune = || -> rusqlite::Result<Pruned> {
             let newest: Option<i64> =
                 self.conn
@@ -538,7 +539,8 @@ impl Store {
             let Some(newest) = newest else {
                 return Ok(Pruned::default());
             };
-            let before_hour = (newest.div_euclid(24) - i64::from(keep_days) + 1) * 24;
+            let newest_day = newest.div_euclid(24).min(today);
+            let before_hour = (newest_day - i64::from(keep_days.max(1)) + 1) * 24;
             let cells = self
                 .conn
                 .execute("DELETE FROM cells WHERE hour < ?1", [before_hour])?;
