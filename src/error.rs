@@ -90,6 +90,11 @@ pub enum Error {
     )]
     Strict { count: u64 },
     #[error(
+        "{} input(s) could not be read ({}); a review without them would show wrong rates: make them readable, or leave them out of the paths",
+        files.len(), files.join("; ")
+    )]
+    Unreadable { files: Vec<String> },
+    #[error(
         "no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files"
     )]
     NoRows,

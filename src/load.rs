@@ -87,12 +87,17 @@ pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
         // A closed stderr must not stop the run.
         let _ = writeln!(err, "warning: {line}");
     }
+    let unreadable: Vec<String> = scan
+        .files
+        .iter()
+        .filter_map(|f| Some(format!("{}: {}", f.name, f.read_error.as_ref()?)))
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(Error::Unreadable { files: unreadable });
+    }
     let malformed: u64 = scan.files.iter().map(|f| f.malformed_total()).sum();
-    let unreadable = scan.files.iter().filter(|f| f.read_error.is_some()).count() as u64;
-    if strict && malformed + unreadable > 0 {
-        return Err(Error::Strict {
-            count: malformed + unreadable,
-        });
+    if strict && malformed > 0 {
+        return Err(Error::Strict { count: malformed });
     }
     Ok(scan)
 }

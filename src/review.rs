@@ -120,6 +120,6 @@ impl Review {
             .identity
             .as_ref()
             .is_none_or(|audit| audit.verdict <= Verdict::Pass);
-        self.report.worst_status() == Status::Ok && identity_ok
+        self.report.worst_status() == Status::Ok && identity_ok && self.report.data_gaps.is_empty()
     }
 }

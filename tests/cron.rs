@@ -93,10 +93,36 @@ fn check_is_ok_when_nothing_moved() {
 
 #[test]
 fn quiet_reports_print_only_when_something_is_not_ok() {
-    let quiet = run_ok(&["report", "--quiet", "testdata/fixtures/no-deferrals.csv"]);
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().to_str().unwrap();
+    run_ok(&[
+        "generate",
+        "--days",
+        "9",
+        "--rows-per-day",
+        "5000",
+        "--scenario",
+        "quiet",
+        "--seed",
+        "3",
+        "--out",
+        logs,
+    ]);
+    let quiet = run_ok(&["report", "--quiet", logs]);
     assert_eq!(quiet, "");
     let loud = run_ok(&["report", "--quiet", "testdata/sample"]);
     assert!(loud.contains("Findings"), "{loud}");
+    // A review day without rows is not a quiet day: it is printed, and the run fails.
+    let out = deferwatch()
+        .args(["report", "--quiet", "testdata/fixtures/no-deferrals.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("Incomplete data: no rows on the review day"),
+        "{printed}"
+    );
 }
 
 #[test]

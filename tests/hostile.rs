@@ -236,3 +236,109 @@ fn keep_days_below_the_history_the_review_needs_is_refused() {
     assert!(run.stderr.contains("empty the store"), "{}", run.stderr);
     assert!(!Path::new(store).exists() || store_cells(store).lines().count() <= 1);
 }
+
+// --- Missing data ----------------------------------------------------------------------
+
+/// `check --day` on a day without rows said OK, exit 0; `report --quiet` printed nothing.
+#[test]
+fn a_day_without_rows_is_unknown_not_ok() {
+    let run = deferwatch(&["check", "--day", "2026-11-15", "testdata/sample"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("DEFERWATCH UNKNOWN - 2026-11-15: no rows on the review day"),
+        "{}",
+        run.stdout
+    );
+    let run = deferwatch(&[
+        "report",
+        "--quiet",
+        "--day",
+        "2026-11-15",
+        "testdata/sample",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("Incomplete data"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("no rows on the review day"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A day with only its first hours (the rest of its files missing) gave a verdict.
+#[test]
+fn a_day_with_only_part_of_its_rows_is_unknown() {
+    let dir = TempDir::new().unwrap();
+    let rows: String = steady_rows(10)
+        .lines()
+        .filter(|row| !(row.contains("2026-10-31 1") || row.contains("2026-10-31 2")))
+        .map(|row| format!("{row}\n"))
+        .collect();
+    let logs = write(dir.path(), "acct.csv", rows);
+    let run = deferwatch(&["check", "--day", "2026-10-31", &logs]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("only part of the day: 14 hour(s)"),
+        "{}",
+        run.stdout
+    );
+    let json = deferwatch(&["report", "--day", "2026-10-31", "--format", "json", &logs]);
+    assert_eq!(json.code, 1);
+    let review: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(review["data_gaps"][0]["kind"], "missing_hours");
+    // The day before is whole.
+    assert_eq!(deferwatch(&["check", "--day", "2026-10-30", &logs]).code, 0);
+}
+
+/// Without the day's diag file every ISP showed 0.0% and the review invented falling rates.
+#[test]
+fn a_missing_diag_file_is_unknown() {
+    let dir = TempDir::new().unwrap();
+    for entry in fs::read_dir("testdata/sample").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.starts_with("diag-2026-10-31") {
+            continue;
+        }
+        fs::copy(&path, dir.path().join(name)).unwrap();
+    }
+    let run = deferwatch(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("no deferral (t) rows on the review day"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// An acct file that could not be read left only the diag rows: every ISP at 100%, exit 0.
+#[test]
+fn an_unreadable_input_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    for entry in fs::read_dir("testdata/sample").unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    // A gzip file cut short is unreadable whoever runs the test (root reads any mode).
+    let victim = dir.path().join("acct-2026-10-31-0000.csv.gz");
+    let bytes = fs::read(&victim).unwrap();
+    fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+    let run = deferwatch(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("acct-2026-10-31-0000.csv.gz"),
+        "{}",
+        run.stderr
+    );
+    let run = deferwatch(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout.starts_with("DEFERWATCH UNKNOWN - "),
+        "{}",
+        run.stdout
+    );
+}

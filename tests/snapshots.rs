@@ -51,7 +51,7 @@ fn report_in_a_time_zone() {
         let out = run(&[
             "report",
             "--day",
-            "2026-10-31",
+            "2026-10-30",
             "--tz",
             "America/New_York",
             "--format",

@@ -1,6 +1,7 @@
 //! Aggregates -> rates, baselines, trends, statuses and findings. polars lives here only.
 
 pub mod changepoint;
+pub mod completeness;
 pub mod export;
 pub mod findings;
 pub mod frame;

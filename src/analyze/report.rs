@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::completeness::{DataGap, gaps};
 use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use super::incidents::{Incident, Window, find_incidents, first_hour_of_day};
@@ -38,6 +39,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// The incidents of the review day and the seven days before it, by onset.
     pub incidents: Vec<Incident>,
+    /// What is missing from the review day's data; the verdict is not to be trusted
+    /// while any is.
+    pub data_gaps: Vec<DataGap>,
     pub unknown_replies: Vec<UnknownReply>,
     pub input: InputSummary,
 }
@@ -78,6 +82,7 @@ pub fn build_report(
 ) -> Result<Report, Error> {
     let unknown_replies = unknown_replies(&aggregates, day, tz);
     let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
+    let data_gaps = gaps(&aggregates, day, tz);
     let cells = Cells::of_day(cells_frame(&aggregates, tz, Grain::Day)?, day)?;
     drop(aggregates);
     let groupings = [
@@ -111,6 +116,7 @@ pub fn build_report(
         pools,
         findings,
         incidents,
+        data_gaps,
         unknown_replies,
         input,
     };

@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         crate::analyze::warm_up_in_background();
     }
     match cli.command {
-        Command::Report(args) => report::run(ReportConfig::new(args)?)?,
+        Command::Report(args) => return report::run(ReportConfig::new(args)?),
         Command::Hourly(args) => hourly::run(HourlyConfig::new(args)?)?,
         Command::Chart(args) => chart::run(ChartConfig::new(args)?)?,
         Command::Ingest(args) => ingest::run(IngestConfig::new(args)?)?,

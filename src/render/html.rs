@@ -120,6 +120,10 @@ impl Markup for Html {
         )
     }
 
+    fn data_gap(&self, out: &mut dyn Write, message: &str) -> io::Result<()> {
+        writeln!(out, "<p class=\"notice\">{}</p>", escape(message))
+    }
+
     fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
         writeln!(out, "<h2>{}</h2>", escape(text))
     }

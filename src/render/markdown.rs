@@ -39,6 +39,10 @@ impl Markup for Markdown {
         writeln!(out, "# deferwatch daily review {} ({})", r.day, r.timezone)
     }
 
+    fn data_gap(&self, out: &mut dyn Write, message: &str) -> io::Result<()> {
+        writeln!(out, "\n> **{}**", cell(message))
+    }
+
     fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,

@@ -82,6 +82,9 @@ pub trait Markup {
     fn title(&self, out: &mut dyn Write, review: &Review) -> io::Result<()>;
     /// That no deferral rows were read, and the PowerMTA config that enables them.
     fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()>;
+    /// That part of the review day's data is missing, and so the verdict is not to be
+    /// trusted (one sentence saying what and what to check).
+    fn data_gap(&self, out: &mut dyn Write, message: &str) -> io::Result<()>;
     fn heading(&self, out: &mut dyn Write, text: &str) -> io::Result<()>;
     /// An empty section.
     fn none(&self, out: &mut dyn Write) -> io::Result<()>;
@@ -129,6 +132,9 @@ pub fn write_review(markup: &dyn Markup, review: &Review, out: &mut dyn Write) -
     markup.title(out, review)?;
     if !r.input.has_deferral_rows {
         markup.no_deferrals(out)?;
+    }
+    for gap in &r.data_gaps {
+        markup.data_gap(out, &format!("Incomplete data: {}", gap.message))?;
     }
     for section in layout.sections {
         match section {

@@ -58,6 +58,21 @@ pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<St
     if let Some(unknown) = unusable(&report.input, max_age_hours) {
         return unknown;
     }
+    if !report.data_gaps.is_empty() {
+        let mut lines: Vec<String> = report
+            .data_gaps
+            .iter()
+            .map(|gap| format!("{}: {}", report.day, gap.message))
+            .collect();
+        lines.extend(
+            report
+                .input
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.file, p.problem)),
+        );
+        return (ExitCode::Unknown, lines);
+    }
     let state = state_of(review.worst_status());
     let perfdata = perfdata(
         report

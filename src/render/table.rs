@@ -58,6 +58,12 @@ impl Markup for Table {
         writeln!(out, "deferwatch daily review {} ({})", r.day, r.timezone)
     }
 
+    fn data_gap(&self, out: &mut dyn Write, message: &str) -> io::Result<()> {
+        writeln!(out)?;
+        let tag = self.paint(Status::Alert, format!("{:<6}", "GAP"));
+        writeln!(out, "{}", wrap(message, &format!("{tag} "), 7))
+    }
+
     fn no_deferrals(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", no_deferrals_notice())

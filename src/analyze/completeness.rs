@@ -1,0 +1,144 @@
+//! Whether the review day's data is whole: no rows, part of a day, or no deferral rows where
+//! the days before had them (a diag file left out). A verdict on such a day would be a
+//! verdict on missing data, so the review says so, `check` is UNKNOWN and `report` fails.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::incidents::first_hour_of_day;
+use crate::aggregate::Aggregates;
+use crate::read::record::RecordKind;
+use crate::timefmt::hour_local;
+use chrono_tz::Tz;
+
+/// Days before the review day that tell which hours normally have rows.
+const PROFILE_DAYS: i64 = 7;
+/// An hour normally has rows when it had some on at least this many of those days...
+const USUAL_ON_DAYS: usize = 6;
+/// ...and this many attempts on average: an hour so busy is empty by chance less than
+/// once in 20,000 days (Poisson), so its silence means missing data.
+const USUAL_ATTEMPTS: u64 = 10;
+/// A gap of fewer usual hours than this is a quiet spell, not missing data.
+const MISSING_HOURS: usize = 2;
+/// Deferral rows the days before must have had for their absence to be a gap.
+const USUAL_DEFERRALS: u64 = 10;
+
+/// A gap as the review shows it: its kind (`no_rows`, `missing_hours`, `no_deferrals`)
+/// and what to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataGap {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// What is missing from the review day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Gap {
+    /// No row at all on the review day.
+    NoRows,
+    /// Hours that had rows on most of the days before have none.
+    MissingHours {
+        hours: usize,
+        first: String,
+        last: String,
+    },
+    /// Attempts but no deferral rows, where the days before had them.
+    NoDeferrals { days_before: u64 },
+}
+
+impl Gap {
+    fn kind(&self) -> &'static str {
+        match self {
+            Gap::NoRows => "no_rows",
+            Gap::MissingHours { .. } => "missing_hours",
+            Gap::NoDeferrals { .. } => "no_deferrals",
+        }
+    }
+
+    /// One sentence saying what is missing and what to check.
+    fn message(&self) -> String {
+        match self {
+            Gap::NoRows => {
+                "no rows on the review day: are the day's acct files among the inputs?".into()
+            }
+            Gap::MissingHours { hours, first, last } => format!(
+                "only part of the day: {hours} hour(s) from {first} to {last} have no rows though they had some on most of the 7 days before; are files missing, or is the day not over?"
+            ),
+            Gap::NoDeferrals { days_before } => format!(
+                "no deferral (t) rows on the review day, though the 7 days before had {days_before}: is the diag file (records t) among the inputs?"
+            ),
+        }
+    }
+}
+
+/// The gaps of review day `day` (in `tz`).
+pub fn gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
+    find_gaps(aggregates, day, tz)
+        .into_iter()
+        .map(|gap| DataGap {
+            kind: gap.kind(),
+            message: gap.message(),
+        })
+        .collect()
+}
+
+fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<Gap> {
+    let day_start = first_hour_of_day(day, tz);
+    let day_end = first_hour_of_day(day + 1, tz);
+    let profile_start = first_hour_of_day(day - PROFILE_DAYS, tz);
+    // Attempts per hour, and deferrals on the day and before it.
+    let mut attempts: HashMap<i64, u64> = HashMap::new();
+    let (mut deferrals_today, mut deferrals_before) = (0, 0);
+    for (key, count) in aggregates.cells() {
+        let hour = i64::from(key.hour);
+        if hour < profile_start || hour >= day_end {
+            continue;
+        }
+        if matches!(
+            key.kind,
+            RecordKind::Delivered | RecordKind::Bounced | RecordKind::Deferred
+        ) {
+            *attempts.entry(hour).or_insert(0) += count;
+        }
+        if key.kind == RecordKind::Deferred {
+            if hour >= day_start {
+                deferrals_today += count;
+            } else {
+                deferrals_before += count;
+            }
+        }
+    }
+    let today: u64 = (day_start..day_end)
+        .map(|h| attempts.get(&h).copied().unwrap_or(0))
+        .sum();
+    if today == 0 {
+        return vec![Gap::NoRows];
+    }
+    let mut out = Vec::new();
+    // Hours still to come (a review of today) are not missing.
+    let now_hour = chrono::Utc::now().timestamp().div_euclid(3600);
+    let missing: Vec<i64> = (day_start..day_end.min(now_hour))
+        .filter(|h| !attempts.contains_key(h))
+        .filter(|h| {
+            let before: Vec<u64> = (1..=PROFILE_DAYS)
+                .filter_map(|back| attempts.get(&(h - back * 24)).copied())
+                .collect();
+            before.len() >= USUAL_ON_DAYS
+                && before.iter().sum::<u64>() >= USUAL_ATTEMPTS * PROFILE_DAYS as u64
+        })
+        .collect();
+    if missing.len() >= MISSING_HOURS {
+        out.push(Gap::MissingHours {
+            hours: missing.len(),
+            first: hour_local(missing[0], tz),
+            last: hour_local(missing[missing.len() - 1], tz),
+        });
+    }
+    if deferrals_today == 0 && deferrals_before >= USUAL_DEFERRALS {
+        out.push(Gap::NoDeferrals {
+            days_before: deferrals_before,
+        });
+    }
+    out
+}
