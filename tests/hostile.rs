@@ -342,3 +342,120 @@ fn an_unreadable_input_is_an_error() {
         run.stdout
     );
 }
+
+// --- Bytes before the header, odd fields -----------------------------------------------
+
+/// A UTF-8 byte order mark made a whole file "not a PowerMTA acct file".
+#[test]
+fn a_byte_order_mark_is_read_past() {
+    let dir = TempDir::new().unwrap();
+    let plain = write(dir.path(), "plain.csv", steady_rows(3));
+    let with_bom = write(dir.path(), "bom.csv", format!("\u{feff}{}", steady_rows(3)));
+    let rows = |path: &str| {
+        let run = deferwatch(&["report", "--format", "json", path]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        review["input"]["rows"].clone()
+    };
+    assert_eq!(rows(&with_bom), rows(&plain));
+}
+
+/// Hostile text in a reply and in the source IP field: terminal escapes, a bidi override,
+/// a newline. Table and markdown showed them raw; the source IP broke table rows and made
+/// the `ips` chart's SVG invalid XML.
+#[test]
+fn control_characters_from_the_logs_never_reach_a_terminal_or_a_chart_raw() {
+    let dir = TempDir::new().unwrap();
+    let mut rows = steady_rows(9);
+    for hour in 0..3 {
+        rows.push_str(&format!(
+            "t,2026-10-31 0{hour}:30:00+0000,u@gmail.com,4.0.0,\"smtp;451 \x1b[2J\x1b]0;pwned\x07 odd \u{202e}reply\",mx.google.com,\"203.0.113.11\n\x1b[31m\",v1\n"
+        ));
+    }
+    let logs = write(dir.path(), "acct.csv", rows);
+    for format in ["table", "markdown"] {
+        let run = deferwatch(&["report", "--format", format, &logs]);
+        assert!(run.code <= 1, "{}", run.stderr);
+        for bad in ['\x1b', '\x07', '\u{202e}'] {
+            assert!(
+                !run.stdout.contains(bad),
+                "{format} shows {bad:?} raw:\n{}",
+                run.stdout
+            );
+        }
+        assert!(
+            run.stdout.contains("\\u{1b}"),
+            "{format}: the escape is not shown escaped"
+        );
+    }
+    let run = deferwatch(&["report", "--format", "json", &logs]);
+    let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ips: Vec<&str> = review["source_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["source_ip"].as_str().unwrap())
+        .collect();
+    assert!(ips.contains(&"(invalid)"), "{ips:?}");
+    assert!(ips.iter().all(|ip| !ip.contains('\x1b')), "{ips:?}");
+    let svg = dir.path().join("ips.svg");
+    let run = deferwatch(&[
+        "chart",
+        "--kind",
+        "ips",
+        "--isp",
+        "gmail",
+        "-o",
+        svg.to_str().unwrap(),
+        &logs,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let svg = fs::read_to_string(svg).unwrap();
+    assert!(
+        svg.chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t'),
+        "control characters in the SVG"
+    );
+}
+
+/// CSV wrote `=HYPERLINK(...)`, `+...`, `-...`, `@...` from the logs as they were: a
+/// spreadsheet runs them.
+#[test]
+fn csv_cells_from_the_logs_cannot_be_formulas() {
+    let dir = TempDir::new().unwrap();
+    let mut rows = String::from("type,timeLogged,rcpt,dsnDiag,dsnMta,dlvSourceIp,vmta,vmtaPool\n");
+    for (n, pool) in [
+        "=HYPERLINK(\"http://x.example\")",
+        "+1+1",
+        "-2",
+        "@SUM(A1)",
+        "pool-a",
+    ]
+    .iter()
+    .enumerate()
+    {
+        rows.push_str(&format!(
+            "d,2026-10-31 1{n}:00:00+0000,u@gmail.com,smtp;250 ok,mx.google.com,203.0.113.10,v1,\"{}\"\n",
+            pool.replace('"', "\"\"")
+        ));
+    }
+    let logs = write(dir.path(), "acct.csv", rows);
+    let run = deferwatch(&["hourly", "--by", "pool", "--format", "csv", &logs]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+    let pools: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect();
+    for pool in &pools {
+        assert!(
+            !pool.starts_with(['=', '+', '-', '@']),
+            "a formula cell: {pool}"
+        );
+    }
+    assert!(
+        pools.contains(&"'=HYPERLINK(\"http://x.example\")".to_string()),
+        "{pools:?}"
+    );
+    assert!(pools.contains(&"pool-a".to_string()));
+}

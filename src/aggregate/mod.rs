@@ -291,7 +291,7 @@ impl<'a> Aggregator<'a> {
         }
         let aggregates = &mut self.aggregates;
         let ids = [
-            aggregates.source_ips.intern(ip),
+            aggregates.source_ips.intern(valid_source_ip(ip)),
             aggregates.vmtas.intern(vmta),
             aggregates.pools.intern(pool),
         ];
@@ -370,6 +370,21 @@ impl RecordSink for Aggregator<'_> {
             class,
         };
         self.aggregates.add(key, 1);
+    }
+}
+
+/// The name under which rows whose `dlvSourceIp` is not an IP address are counted.
+pub const INVALID_SOURCE_IP: &str = "(invalid)";
+
+/// A row's source IP as it is counted: an IP address as written, empty when there is none,
+/// and [`INVALID_SOURCE_IP`] for anything else, which is never shown raw (it can carry
+/// terminal escapes or newlines).
+fn valid_source_ip(ip: &[u8]) -> &[u8] {
+    let is_ip = std::str::from_utf8(ip).is_ok_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+    if ip.is_empty() || is_ip {
+        ip
+    } else {
+        INVALID_SOURCE_IP.as_bytes()
     }
 }
 

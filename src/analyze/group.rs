@@ -47,9 +47,10 @@ pub struct DayRate {
     pub rolling_7d: Option<f64>,
 }
 
-/// Source IPs that stand for "no IP" (queue-level rows before a connection).
+/// Source IPs that stand for "no IP": queue-level rows before a connection, and rows whose
+/// source IP field is not an IP address.
 pub fn is_placeholder_ip(ip: &str) -> bool {
-    ip.is_empty() || ip == "0.0.0.0" || ip == "::"
+    ip.is_empty() || ip == "0.0.0.0" || ip == "::" || ip == crate::aggregate::INVALID_SOURCE_IP
 }
 
 /// Days of history kept for sparklines.

@@ -38,7 +38,21 @@ pub const DEFAULT_HEADER: &str = "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsn
 
 /// True when a row whose first field is `first` is a header line.
 pub fn is_header(first: &[u8]) -> bool {
-    first.trim_ascii() == b"type"
+    without_prefix_bytes(first).trim_ascii() == b"type"
+}
+
+/// A field without what editors and exports put before a file's first byte: a UTF-8 byte
+/// order mark, NUL padding. Only a file's first field can carry them.
+pub fn without_prefix_bytes(mut field: &[u8]) -> &[u8] {
+    loop {
+        if let Some(rest) = field.strip_prefix(b"\xEF\xBB\xBF") {
+            field = rest;
+        } else if let Some(rest) = field.strip_prefix(b"\0") {
+            field = rest;
+        } else {
+            return field;
+        }
+    }
 }
 
 impl Columns {

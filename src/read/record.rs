@@ -16,7 +16,7 @@ pub enum RecordKind {
 impl RecordKind {
     /// Maps the `type` field (short id or long alias) to a kind.
     pub fn parse(field: &[u8]) -> Option<RecordKind> {
-        let kind = match field.trim_ascii() {
+        let kind = match super::columns::without_prefix_bytes(field).trim_ascii() {
             b"d" | b"delivery" => RecordKind::Delivered,
             b"b" | b"bounce" => RecordKind::Bounced,
             b"t" | b"transient" => RecordKind::Deferred,

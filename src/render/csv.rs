@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::text::csv_text;
 use super::{HOURLY_COLUMNS, HourlyTable, HourlyValue, Renderer, hourly_values};
 use crate::analyze::group::GroupDay;
 use crate::review::Review;
@@ -17,7 +18,7 @@ struct ReportRow<'a> {
     scope: &'a str,
     isp: &'a str,
     source_ip: &'a str,
-    pool: &'a str,
+    pool: std::borrow::Cow<'a, str>,
     attempts: u64,
     delivered: u64,
     deferred: u64,
@@ -37,7 +38,7 @@ impl<'a> ReportRow<'a> {
             scope,
             isp: &g.isp,
             source_ip: g.source_ip.as_deref().unwrap_or(""),
-            pool: g.pool.as_deref().unwrap_or(""),
+            pool: csv_text(g.pool.as_deref().unwrap_or("")),
             attempts: g.attempts,
             delivered: g.delivered,
             deferred: g.deferred,
@@ -127,7 +128,7 @@ impl Renderer for Csv {
         w.write_record(&header).map_err(to_io)?;
         for row in table.rows {
             let mut record = vec![hour_rfc3339(row.period)];
-            record.extend(row.keys.iter().cloned());
+            record.extend(row.keys.iter().map(|key| csv_text(key).into_owned()));
             record.extend(hourly_values(row).map(|value| match value {
                 HourlyValue::Count(n) => n.to_string(),
                 HourlyValue::Rate(rate) => rate.map_or(String::new(), |v| format!("{v:.6}")),

@@ -45,9 +45,44 @@ svg.spark { display: block; } .nowrap { white-space: nowrap; }
   tr, .finding { break-inside: avoid; } }
 ";
 
+/// Text from the logs as a terminal or a mail reader may show it: control characters (a
+/// terminal escape, a newline that would break a table row) and the invisible characters
+/// that reorder text (bidi overrides) are written as `\u{1b}`. Every table and markdown
+/// output passes logged text through here, by [`clip`], [`wrap`] and [`markdown_cell`].
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A CSV cell of text from the logs that a spreadsheet will not run as a formula: a cell
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
+/// (OWASP's rule against CSV injection).
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Escapes text from the logs so it cannot break the table or inject markup.
 pub fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    visible(text)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -56,6 +91,7 @@ pub fn markdown_cell(text: &str) -> String {
 
 /// Cuts text to `width` characters, marking the cut with `~`.
 pub fn clip(text: &str, width: usize) -> String {
+    let text = visible(text);
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -66,6 +102,7 @@ pub fn clip(text: &str, width: usize) -> String {
 
 /// Wraps text to the table width with a hanging indent.
 pub fn wrap(text: &str, first: &str, indent: usize) -> String {
+    let text = visible(text);
     let mut out = String::from(first);
     let mut line_len = first.chars().count();
     for word in text.split_whitespace() {
