@@ -9,6 +9,7 @@ use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
 use crate::read::acct_csv::AcctCsv;
+use crate::read::distinct::distinct_contents;
 use crate::read::inputs::Input;
 use crate::read::summary;
 use crate::store::Store;
@@ -80,9 +81,13 @@ pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
             strict,
         } => (inputs, format, classifier, resolver, *threads, *strict),
     };
-    let scan = scan_inputs(format, inputs, classifier, resolver, threads);
+    let (inputs, copies) = distinct_contents(inputs.clone());
+    let scan = scan_inputs(format, &inputs, classifier, resolver, threads);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
+    for copy in &copies {
+        let _ = writeln!(err, "note: {}", copy.describe());
+    }
     for line in summary::warnings(&scan.files) {
         // A closed stderr must not stop the run.
         let _ = writeln!(err, "warning: {line}");
@@ -104,10 +109,31 @@ pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
 
 /// The aggregates of several stores, summed, with one file entry per content read.
 pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
-    let stores = paths
-        .iter()
-        .map(|path| Store::open_read_only(path))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A store named twice (by one path or two) is counted once: by its id, or, for a store
+    // without one, by its canonical path.
+    let mut seen: Vec<(String, PathBuf)> = Vec::new();
+    let mut stores = Vec::new();
+    for path in paths {
+        let store = Store::open_read_only(path)?;
+        let identity = match store.id()? {
+            Some(id) => id,
+            None => path
+                .canonicalize()
+                .unwrap_or(path.clone())
+                .display()
+                .to_string(),
+        };
+        if let Some((_, first)) = seen.iter().find(|(id, _)| *id == identity) {
+            eprintln!(
+                "note: store {} is the same store as {}; counted once",
+                path.display(),
+                first.display()
+            );
+            continue;
+        }
+        seen.push((identity, path.clone()));
+        stores.push(store);
+    }
     let newest = || -> Result<Option<i64>, Error> {
         let newest = stores
             .iter()

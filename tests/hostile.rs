@@ -459,3 +459,127 @@ fn csv_cells_from_the_logs_cannot_be_formulas() {
     );
     assert!(pools.contains(&"pool-a".to_string()));
 }
+
+// --- The same content twice -------------------------------------------------------------
+
+/// Rows by type, as the JSON review counts them.
+fn rows_read(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["report", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = deferwatch(&all);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    review["input"]["rows"].clone()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// `acct.csv` next to its compressed copy, or next to an older rotated copy, counted twice
+/// in `report` while `ingest` counted it once.
+#[test]
+fn a_file_and_its_rotated_or_compressed_copy_count_once() {
+    let dir = TempDir::new().unwrap();
+    let content = steady_rows(9);
+    let alone = dir.path().join("alone");
+    fs::create_dir(&alone).unwrap();
+    write(&alone, "acct.csv", &content);
+    let expected = rows_read(&[alone.to_str().unwrap()]);
+
+    let copies = dir.path().join("copies");
+    fs::create_dir(&copies).unwrap();
+    write(&copies, "acct.csv", &content);
+    fs::write(copies.join("acct.csv.gz"), gzip(content.as_bytes())).unwrap();
+    // An older copy: the first half of the rows, rotated away before the file grew.
+    let half = &content[..content[..content.len() / 2].rfind('\n').unwrap() + 1];
+    write(&copies, "acct.csv.old", half);
+    let run = deferwatch(&["report", copies.to_str().unwrap()]);
+    assert!(
+        run.stderr.contains("acct.csv.gz: the same content as"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("acct.csv.old: the same content as"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(rows_read(&[copies.to_str().unwrap()]), expected);
+
+    // The store built from the same files agrees.
+    let store = dir.path().join("s.db");
+    let ingest = deferwatch(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        copies.to_str().unwrap(),
+    ]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let from_store = deferwatch(&[
+        "hourly",
+        "--by",
+        "isp",
+        "--format",
+        "csv",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    let from_logs = deferwatch(&[
+        "hourly",
+        "--by",
+        "isp",
+        "--format",
+        "csv",
+        alone.to_str().unwrap(),
+    ]);
+    assert_eq!(from_store.stdout, from_logs.stdout);
+}
+
+/// One store named twice with `--store` was summed with itself.
+#[test]
+fn a_store_named_twice_counts_once() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let store = store.to_str().unwrap();
+    assert_eq!(
+        deferwatch(&["ingest", "--quiet", "--store", store, "testdata/sample"]).code,
+        0
+    );
+    let link = dir.path().join("same.db");
+    std::os::unix::fs::symlink(store, &link).unwrap();
+    let once = rows_read(&["--store", store]);
+    let run = deferwatch(&[
+        "report",
+        "--store",
+        store,
+        "--store",
+        link.to_str().unwrap(),
+    ]);
+    assert!(
+        run.stderr.contains("is the same store as"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        rows_read(&["--store", store, "--store", link.to_str().unwrap()]),
+        once
+    );
+    assert_eq!(rows_read(&["--store", store, "--store", store]), once);
+}
+
+/// A symbolic link back up the tree made directory walking recurse until the stack ran out.
+#[test]
+fn a_symlink_loop_is_walked_once() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    write(&logs, "acct.csv", steady_rows(9));
+    std::os::unix::fs::symlink(&logs, logs.join("loop")).unwrap();
+    let expected = rows_read(&[logs.join("acct.csv").to_str().unwrap()]);
+    assert_eq!(rows_read(&[logs.to_str().unwrap()]), expected);
+}

@@ -34,7 +34,7 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
         }
         let path = Path::new(arg);
         if path.is_dir() {
-            walk_dir(path, &mut files)?;
+            walk_dir(path, &mut files, &mut Vec::new())?;
         } else if path.exists() {
             files.insert(canonical(path));
         } else if arg.contains(['*', '?', '[']) {
@@ -46,7 +46,7 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
             for entry in matches.flatten() {
                 matched = true;
                 if entry.is_dir() {
-                    walk_dir(&entry, &mut files)?;
+                    walk_dir(&entry, &mut files, &mut Vec::new())?;
                 } else {
                     files.insert(canonical(&entry));
                 }
@@ -69,7 +69,18 @@ fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn walk_dir(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<(), Error> {
+/// Adds the acct files under `dir`; `visited` holds the directories walked so far, by
+/// their canonical paths, so a symbolic link back up the tree is not followed forever.
+fn walk_dir(
+    dir: &Path,
+    files: &mut BTreeSet<PathBuf>,
+    visited: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
+    let real = canonical(dir);
+    if visited.contains(&real) {
+        return Ok(());
+    }
+    visited.push(real);
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.display().to_string(),
         source,
@@ -77,7 +88,7 @@ fn walk_dir(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<(), Error> {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            walk_dir(&path, files)?;
+            walk_dir(&path, files, visited)?;
         } else if is_acct_file_name(&path) {
             files.insert(canonical(&path));
         }

@@ -6,6 +6,7 @@
 pub mod acct_csv;
 pub mod checkpoint;
 pub mod columns;
+pub mod distinct;
 mod fast;
 pub mod inputs;
 pub mod open;

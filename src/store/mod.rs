@@ -101,7 +101,35 @@ impl Store {
             .execute_batch(SCHEMA)
             .map_err(|e| store.error(e))?;
         store.check_version(true)?;
+        store.give_id(path)?;
         Ok(store)
+    }
+
+    /// Gives a store its id once, when it is created (or first written by a version that
+    /// keeps ids): the same store named twice, even by two paths, is then counted once.
+    fn give_id(&self, path: &Path) -> Result<(), Error> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let seed = format!("{nanos} {} {}", std::process::id(), path.display());
+        let id = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(seed.as_bytes()));
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?1)",
+                [id],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// The store's id; `None` for a store no ingest has written since ids were kept.
+    pub fn id(&self) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.error(e))
     }
 
     /// Opens an existing store to read it.
