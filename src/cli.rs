@@ -321,6 +321,10 @@ pub struct ClassifyArgs {
     pub config: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "tsv")]
     pub format: ClassifyFormat,
+    /// Echo each text as given; by default it is echoed as the rules see it, with
+    /// addresses, IPs and ids masked.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Args)]

@@ -583,3 +583,60 @@ fn a_symlink_loop_is_walked_once() {
     let expected = rows_read(&[logs.join("acct.csv").to_str().unwrap()]);
     assert_eq!(rows_read(&[logs.to_str().unwrap()]), expected);
 }
+
+// --- Privacy -----------------------------------------------------------------------------
+
+/// Recipient local parts leaked through the "replies no rule knows" list and into the store
+/// when a reply quoted them without an `@`; `classify` echoed addresses unmasked.
+#[test]
+fn recipient_local_parts_never_reach_an_output_or_the_store() {
+    let dir = TempDir::new().unwrap();
+    let mut rows = steady_rows(9);
+    let quotes = [
+        "<john.doe>",
+        "'john.doe'",
+        "user=john.doe",
+        "mailbox john.doe",
+        "john.doe%40gmx.de",
+        "john.doe at gmx.de",
+        "John.Doe@gmx.de",
+    ];
+    for (n, quote) in quotes.iter().enumerate() {
+        rows.push_str(&format!(
+            "t,2026-10-31 0{n}:40:00+0000,John.Doe@gmx.de,4.0.0,\"smtp;452 odd refusal {quote} try later\",mx00.emig.gmx.net,203.0.113.10,v1\n"
+        ));
+    }
+    let logs = write(dir.path(), "acct.csv", rows);
+    for format in ["table", "markdown", "json", "html", "csv"] {
+        let run = deferwatch(&["report", "--format", format, &logs]);
+        assert!(run.code <= 1, "{}", run.stderr);
+        assert!(
+            !run.stdout.to_lowercase().contains("john.doe"),
+            "{format} shows the local part:\n{}",
+            run.stdout
+        );
+    }
+    let store = dir.path().join("s.db");
+    let ingest = deferwatch(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        &logs,
+    ]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let bytes = fs::read(&store).unwrap();
+    assert!(
+        !bytes
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"john.doe")),
+        "the store holds the local part"
+    );
+    let run = deferwatch(&[
+        "classify",
+        "550 5.1.1 <john.doe@gmx.de> unknown, or john.doe%40gmx.de",
+    ]);
+    assert!(!run.stdout.contains("john.doe"), "{}", run.stdout);
+    let raw = deferwatch(&["classify", "--raw", "550 5.1.1 <john.doe@gmx.de> unknown"]);
+    assert!(raw.stdout.contains("john.doe@gmx.de"), "{}", raw.stdout);
+}

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+use crate::classify::normalize::{mask_local_part, recipient_local_part};
 use crate::classify::{Class, Classifier, NO_RULE, RawReply};
 use crate::isp::{IspInputs, IspResolver};
 use crate::read::record::{AcctRecord, RecordKind, RecordSink};
@@ -307,12 +308,16 @@ impl<'a> Aggregator<'a> {
                 && record.bounce_cat.trim_ascii() == b"message-expired",
         };
         let masked = reply.mask(&mut self.mask_buf);
+        // The recipient's local part, when the reply quotes it without an `@` (which the
+        // masking above cannot know): part of the key, as the texts kept differ by it.
+        let quoted = quoted_local_part(record);
         let hash = key_hash(
             &[
                 &isp.to_le_bytes(),
                 &[u8::from(masked.is_expired_bounce())],
                 masked.dsn_status(),
                 masked.diag(),
+                quoted.unwrap_or_default(),
             ],
             &mut self.key_buf,
         );
@@ -321,12 +326,13 @@ impl<'a> Aggregator<'a> {
         }
         let isp_name = self.aggregates.isps.name(isp);
         let verdict = self.classifier.decide(isp_name, &masked);
-        let unknown_text = (verdict.rule == NO_RULE)
-            .then(|| self.aggregates.unknown_text_id(verdict.text.as_bytes()));
+        let shown = shown_text(verdict.text, quoted);
+        let unknown_text =
+            (verdict.rule == NO_RULE).then(|| self.aggregates.unknown_text_id(shown.as_bytes()));
         let cached = CachedClass {
             class: verdict.class,
             unknown_text,
-            sample_hash: sample_hash(verdict.text.as_bytes()),
+            sample_hash: sample_hash(shown.as_bytes()),
         };
         self.class_memo.insert(hash, cached);
         cached
@@ -388,6 +394,25 @@ fn valid_source_ip(ip: &[u8]) -> &[u8] {
     }
 }
 
+/// The local part of a row's recipient, when its reply quotes it (in any case).
+fn quoted_local_part<'a>(record: &AcctRecord<'a>) -> Option<&'a [u8]> {
+    recipient_local_part(record.rcpt).filter(|local| {
+        record
+            .dsn_diag
+            .windows(local.len())
+            .any(|w| w.eq_ignore_ascii_case(local))
+    })
+}
+
+/// A reply text as it may be kept, stored and shown: masked, and without the recipient's
+/// local part where the reply quotes it.
+fn shown_text(text: String, quoted: Option<&[u8]>) -> String {
+    match quoted {
+        Some(local) => mask_local_part(&text, local),
+        None => text,
+    }
+}
+
 /// The normalized, masked reply of a row: what a sample shows.
 fn sample_text(record: &AcctRecord<'_>, mask_buf: &mut Vec<u8>) -> String {
     let reply = RawReply {
@@ -395,7 +420,10 @@ fn sample_text(record: &AcctRecord<'_>, mask_buf: &mut Vec<u8>) -> String {
         dsn_status: record.dsn_status,
         expired_bounce: false,
     };
-    reply.mask(mask_buf).normalize().text
+    shown_text(
+        reply.mask(mask_buf).normalize().text,
+        quoted_local_part(record),
+    )
 }
 
 #[cfg(test)]

@@ -178,6 +178,72 @@ fn mask_variable_tokens(diag: &[u8], out: &mut Vec<u8>) {
         }
     }
     push_masked(&diag[start..], out);
+    if memchr::memmem::find(out, b" at ").is_some() {
+        let spelled = SPELLED_ADDRESS.replace_all(out, |c: &regex::bytes::Captures<'_>| {
+            let local = &c[2];
+            let looks_local = local.iter().any(u8::is_ascii_alphabetic)
+                && local
+                    .iter()
+                    .any(|b| matches!(b, b'.' | b'_' | b'+' | b'-' | b'0'..=b'9'));
+            let mut kept = c[1].to_vec();
+            kept.extend_from_slice(if looks_local { b"*" } else { local });
+            kept.extend_from_slice(&c[3]);
+            kept
+        });
+        *out = spelled.into_owned();
+    }
+}
+
+/// An address with its `@` spelled out: `john.doe at gmx.de`. Masked only when the local
+/// part looks like one (a letter, and a dot, digit, `_`, `+` or `-`), so `rejected at
+/// mx.example.com` stays as it is.
+static SPELLED_ADDRESS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(^|[\s<(\[])([A-Za-z0-9._%+-]+)( at [A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
+    )
+    .expect("valid pattern")
+});
+
+/// The local part of a row's recipient (`john.doe` of `<john.doe@gmx.de>`), when it is long
+/// enough to mask without masking ordinary words of a reply.
+pub fn recipient_local_part(rcpt: &[u8]) -> Option<&[u8]> {
+    let rcpt = rcpt.trim_ascii();
+    let rcpt = rcpt.strip_prefix(b"<").unwrap_or(rcpt);
+    let at = memchr::memrchr(b'@', rcpt)?;
+    let local = &rcpt[..at];
+    (local.len() >= 3).then_some(local)
+}
+
+/// `text` with every occurrence of a recipient's local part that stands on its own (not
+/// inside a longer word or address) replaced by `*`, whatever the case: replies quote the
+/// recipient as `<john.doe>`, `'john.doe'`, `user=john.doe` or `mailbox john.doe`, without
+/// the `@` the generic masking looks for.
+pub fn mask_local_part(text: &str, local: &[u8]) -> String {
+    let Ok(local) = std::str::from_utf8(local) else {
+        return text.to_string();
+    };
+    let lower_text = text.to_ascii_lowercase();
+    let lower_local = local.to_ascii_lowercase();
+    let part_of_address = |c: Option<char>| {
+        c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let mut from = 0;
+    while let Some(found) = lower_text[from..].find(&lower_local) {
+        let at = from + found;
+        let end = at + lower_local.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        if !part_of_address(before) && !part_of_address(after) {
+            out.push_str(&text[rest..at]);
+            out.push('*');
+            rest = end;
+        }
+        from = end;
+    }
+    out.push_str(&text[rest..]);
+    out
 }
 
 fn is_token_separator(b: u8) -> bool {
@@ -205,6 +271,15 @@ fn push_masked(token: &[u8], out: &mut Vec<u8>) {
         return;
     }
     if let Some(at) = memchr::memchr(b'@', token) {
+        out.extend_from_slice(b"*");
+        out.extend_from_slice(&token[at..]);
+        return;
+    }
+    // An address URL-encoded: `john.doe%40gmx.de`.
+    if let Some(at) = token
+        .windows(3)
+        .position(|w| w.eq_ignore_ascii_case(b"%40"))
+    {
         out.extend_from_slice(b"*");
         out.extend_from_slice(&token[at..]);
         return;
@@ -303,6 +378,33 @@ mod tests {
         );
         assert_eq!(reply.status.as_deref(), Some("4.4.1"));
         assert!(reply.text.starts_with("connect to"));
+    }
+
+    #[test]
+    fn masks_addresses_written_without_an_at_sign() {
+        let mut out = Vec::new();
+        mask_variable_tokens(
+            b"550 5.1.1 john.doe%40gmx.de unknown; mailbox of john.doe at gmx.de full; rejected at mx.example.com",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "550 5.1.1 *%40gmx.de unknown; mailbox of * at gmx.de full; rejected at mx.example.com"
+        );
+    }
+
+    #[test]
+    fn masks_the_recipients_own_local_part_where_it_stands_alone() {
+        let local = recipient_local_part(b"<John.Doe@gmx.de>").unwrap();
+        assert_eq!(
+            mask_local_part(
+                "550 <john.doe>: 'JOHN.DOE' user=john.doe mailbox john.doe; john.doe2 xjohn.doe",
+                local
+            ),
+            "550 <*>: '*' user=* mailbox *; john.doe2 xjohn.doe"
+        );
+        assert_eq!(recipient_local_part(b"ab@x.example"), None);
+        assert_eq!(recipient_local_part(b""), None);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub fn run(config: ClassifyConfig) -> Result<()> {
     let mut emit = |text: &str, out: &mut dyn Write| -> Result<()> {
         let verdict =
             classifier.classify_reply(&config.isp, RawReply::text(text.as_bytes()), &mut masked);
+        // What the rules saw, so addresses are not echoed; the text as given with --raw.
+        let masked_text = String::from_utf8_lossy(&masked);
+        let text = if config.raw { text } else { &masked_text };
         match config.format {
             ClassifyFormat::Tsv => writeln!(out, "{}\t{}\t{}", verdict.class, verdict.rule, text)?,
             ClassifyFormat::Json => {

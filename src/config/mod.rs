@@ -363,6 +363,7 @@ pub struct ClassifyConfig {
     pub isp: String,
     pub classifier: Classifier,
     pub format: ClassifyFormat,
+    pub raw: bool,
 }
 
 impl ClassifyConfig {
@@ -373,6 +374,7 @@ impl ClassifyConfig {
             isp: args.isp,
             classifier: file.classifier()?,
             format: args.format,
+            raw: args.raw,
         })
     }
 }
