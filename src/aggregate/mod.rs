@@ -397,10 +397,15 @@ fn valid_source_ip(ip: &[u8]) -> &[u8] {
 /// The local part of a row's recipient, when its reply quotes it (in any case).
 fn quoted_local_part<'a>(record: &AcctRecord<'a>) -> Option<&'a [u8]> {
     recipient_local_part(record.rcpt).filter(|local| {
-        record
-            .dsn_diag
-            .windows(local.len())
-            .any(|w| w.eq_ignore_ascii_case(local))
+        let diag = record.dsn_diag;
+        let first = local[0];
+        memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), diag).any(
+            |at| {
+                diag[at..]
+                    .get(..local.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(local))
+            },
+        )
     })
 }
 
