@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod generate;
 pub mod ingest;
 pub mod isp;

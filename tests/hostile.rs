@@ -640,3 +640,246 @@ fn recipient_local_parts_never_reach_an_output_or_the_store() {
     let raw = deferwatch(&["classify", "--raw", "550 5.1.1 <john.doe@gmx.de> unknown"]);
     assert!(raw.stdout.contains("john.doe@gmx.de"), "{}", raw.stdout);
 }
+
+// --- The catalogue: one bad file next to good logs --------------------------------------
+
+/// A bad input placed next to good logs, and what the review must answer.
+struct BadFile {
+    name: &'static str,
+    file: &'static str,
+    bytes: Vec<u8>,
+    /// Exit status of `report` over both.
+    code: i32,
+    /// What stderr must say (empty: anything).
+    says: &'static str,
+    /// Rows the bad file adds to the good logs' counts, by type.
+    adds: &'static [(&'static str, u64)],
+}
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).unwrap()
+}
+
+fn row(kind: &str, time: &str, diag: &str) -> String {
+    format!("{kind},{time},u@gmail.com,4.0.0,{diag},mx.google.com,203.0.113.10,v1\n")
+}
+
+fn catalogue() -> Vec<BadFile> {
+    let one_t = row("t", "2026-10-31 12:00:00+0000", "smtp;421 try later");
+    let header_and = |rows: &str| format!("{HEADER}{rows}").into_bytes();
+    let gz = gzip(&header_and(&one_t));
+    let zst = zstd(&header_and(&one_t));
+    vec![
+        BadFile { name: "empty file", file: "empty.csv", bytes: vec![], code: 0, says: "", adds: &[] },
+        BadFile { name: "header only", file: "header.csv", bytes: HEADER.as_bytes().to_vec(), code: 0, says: "", adds: &[] },
+        BadFile { name: "text that is not CSV", file: "notes.csv", bytes: b"hello world\nthese are notes\n".to_vec(), code: 0, says: "not a PowerMTA acct file", adds: &[] },
+        BadFile { name: "a CSV that is not acct", file: "people.csv", bytes: b"name,age\nbob,3\n".to_vec(), code: 0, says: "not a PowerMTA acct file", adds: &[] },
+        BadFile { name: "binary garbage", file: "blob.csv", bytes: (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(), code: 0, says: "", adds: &[] },
+        BadFile { name: "fake gzip", file: "fake.csv.gz", bytes: b"\x1f\x8bnot really gzip".to_vec(), code: 1, says: "could not be read", adds: &[] },
+        BadFile { name: "truncated zstd", file: "cut.csv.zst", bytes: zst[..zst.len() / 2].to_vec(), code: 1, says: "could not be read", adds: &[] },
+        BadFile { name: "gzip that is fine", file: "ok.csv.gz", bytes: gz, code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "zstd that is fine", file: "ok.csv.zst", bytes: zst, code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "NUL bytes in a row", file: "nul.csv", bytes: header_and(&row("t", "2026-10-31 12:00:00+0000", "smtp;421 a\0b")), code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "invalid UTF-8 in a reply", file: "latin1.csv", bytes: [HEADER.as_bytes(), b"t,2026-10-31 12:00:00+0000,u@gmail.com,4.0.0,smtp;421 r\xe9essayez plus tard,mx.google.com,203.0.113.10,v1\n"].concat(), code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "a 10 MB line", file: "long.csv", bytes: header_and(&format!("{}{}", row("t", "2026-10-31 12:00:00+0000", &"x".repeat(10 << 20)), one_t)), code: 0, says: "row longer than 256 KiB", adds: &[("t", 1)] },
+        BadFile { name: "an unbalanced quote", file: "quote.csv", bytes: header_and(&format!("{}{}", row("t", "2026-10-31 12:00:00+0000", "\"smtp;421 never closed"), one_t)), code: 0, says: "", adds: &[] },
+        BadFile { name: "CRLF line ends", file: "crlf.csv", bytes: header_and(&one_t).iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect(), code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "time_t times", file: "epoch.csv", bytes: header_and(&row("t", "1793448000", "smtp;421 later")), code: 0, says: "", adds: &[("t", 1)] },
+        BadFile { name: "odd zone offsets", file: "offsets.csv", bytes: header_and(&format!("{}{}", row("t", "2026-10-31 17:45:00+05:45", "smtp;421 a"), row("t", "2026-10-31 02:30:00-0930", "smtp;421 b"))), code: 0, says: "", adds: &[("t", 2)] },
+        BadFile { name: "a time before 2000", file: "old.csv", bytes: header_and(&row("t", "1999-12-31 23:59:59+0000", "smtp;421 a")), code: 0, says: "time before 2000", adds: &[] },
+        BadFile { name: "a time that is no time", file: "badtime.csv", bytes: header_and(&row("t", "yesterday", "smtp;421 a")), code: 0, says: "not an ISO time", adds: &[] },
+        BadFile { name: "an unknown record type", file: "type.csv", bytes: header_and(&row("zz", "2026-10-31 12:00:00+0000", "smtp;421 a")), code: 0, says: "unknown record type", adds: &[] },
+        BadFile { name: "too few fields", file: "short.csv", bytes: header_and("t,2026-10-31 12:00:00+0000,u@gmail.com\n"), code: 0, says: "wrong number of fields", adds: &[] },
+        BadFile { name: "a header without a time column", file: "notime.csv", bytes: b"type,rcpt\nt,u@gmail.com\n".to_vec(), code: 0, says: "no timeLogged", adds: &[] },
+        BadFile { name: "a repeated header mid-file", file: "reheader.csv", bytes: header_and(&format!("{one_t}{HEADER}{one_t}")), code: 0, says: "", adds: &[("t", 2)] },
+        BadFile { name: "a record type PowerMTA writes but is not counted", file: "receipts.csv", bytes: header_and(&row("r", "2026-10-31 12:00:00+0000", "")), code: 0, says: "", adds: &[("other", 1)] },
+        BadFile { name: "a file cut in the middle of a row", file: "partial.csv", bytes: header_and(&format!("{one_t}t,2026-10-31 12:0")), code: 0, says: "", adds: &[("t", 1)] },
+    ]
+}
+
+/// Every case of the catalogue: the exit status, the message, and the good logs' counts
+/// unchanged but for the rows the bad file itself holds.
+#[test]
+fn each_bad_file_gets_its_answer_and_leaves_the_good_counts_alone() {
+    let good = steady_rows(9);
+    let alone = TempDir::new().unwrap();
+    write(alone.path(), "good.csv", &good);
+    let base = rows_read(&["--day", "2026-10-31", alone.path().to_str().unwrap()]);
+    let cases = catalogue();
+    assert!(cases.len() >= 24);
+    for case in cases {
+        let dir = TempDir::new().unwrap();
+        write(dir.path(), "good.csv", &good);
+        fs::write(dir.path().join(case.file), &case.bytes).unwrap();
+        let run = deferwatch(&[
+            "report",
+            "--format",
+            "json",
+            "--day",
+            "2026-10-31",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, case.code, "{}: {}", case.name, run.stderr);
+        assert!(
+            run.stderr.contains(case.says),
+            "{}: {}",
+            case.name,
+            run.stderr
+        );
+        if case.code != 0 {
+            continue;
+        }
+        let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut expected = base.clone();
+        for (kind, n) in case.adds {
+            let before = expected[*kind].as_u64().unwrap_or(0);
+            expected[*kind] = serde_json::json!(before + n);
+        }
+        assert_eq!(review["input"]["rows"], expected, "{}", case.name);
+    }
+}
+
+// --- Arguments, configs and stores ------------------------------------------------------
+
+/// What an invocation must answer: exit status and a phrase of its message.
+fn answers(args: &[&str], code: i32, says: &str) {
+    let run = deferwatch(args);
+    assert_eq!(run.code, code, "{args:?}: {}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(says) || run.stdout.contains(says),
+        "{args:?}: {}{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_arguments_say_what_to_do() {
+    answers(&["report", "/nonexistent/acct.csv"], 1, "does not exist");
+    answers(&["report", "/nonexistent/*.csv"], 1, "matched no files");
+    answers(
+        &["report", "--tz", "Mars/Olympus", "testdata/sample"],
+        1,
+        "Mars/Olympus",
+    );
+    answers(
+        &["report", "--day", "31.10.2026", "testdata/sample"],
+        1,
+        "31.10.2026",
+    );
+    answers(
+        &["check", "--day", "31.10.2026", "testdata/sample"],
+        3,
+        "DEFERWATCH UNKNOWN",
+    );
+    answers(&["report"], 1, "no input given");
+}
+
+#[test]
+fn bad_configs_are_refused_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    let bad_toml = write(dir.path(), "bad.toml", "[thresholds\nmin_attempts = ");
+    answers(
+        &["report", "--config", &bad_toml, "testdata/sample"],
+        1,
+        "bad.toml",
+    );
+    let bad_regex = write(
+        dir.path(),
+        "regex.toml",
+        "[[rule]]\nid = \"broken\"\nclass = \"rdns_missing\"\npattern = \"(unclosed\"\n",
+    );
+    answers(
+        &["report", "--config", &bad_regex, "testdata/sample"],
+        1,
+        "(unclosed",
+    );
+    let unknown_key = write(dir.path(), "key.toml", "[thresholds]\nmin_attemps = 3\n");
+    answers(
+        &["report", "--config", &unknown_key, "testdata/sample"],
+        1,
+        "min_attemps",
+    );
+    // A rule that matches everything is the user's choice: every reply gets its class.
+    let greedy = write(
+        dir.path(),
+        "all.toml",
+        "[[rule]]\nid = \"all\"\nclass = \"policy\"\npattern = \".*\"\n",
+    );
+    let run = deferwatch(&[
+        "report",
+        "--format",
+        "json",
+        "--config",
+        &greedy,
+        "testdata/sample",
+    ]);
+    let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let classes = review["isps"][0]["classes"].as_object().unwrap();
+    assert_eq!(
+        classes.keys().collect::<Vec<_>>(),
+        ["policy"],
+        "{classes:?}"
+    );
+}
+
+#[test]
+fn bad_stores_are_refused_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    let text = write(dir.path(), "text.db", "not SQLite");
+    answers(&["report", "--store", &text], 1, "not a deferwatch store");
+    let store = dir.path().join("s.db");
+    let store = store.to_str().unwrap();
+    assert_eq!(
+        deferwatch(&["ingest", "--quiet", "--store", store, "testdata/sample"]).code,
+        0
+    );
+    let conn = rusqlite::Connection::open(store).unwrap();
+    conn.execute(
+        "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    answers(&["report", "--store", store], 1, "schema version 99");
+    answers(&["check", "--store", store], 3, "schema version 99");
+}
+
+/// 2,000 small files (a day of minute-rotated files) are all read, each row once.
+#[test]
+fn two_thousand_small_files_are_all_counted() {
+    let dir = TempDir::new().unwrap();
+    for n in 0..2000 {
+        let minute = n % 60;
+        let hour = (n / 60) % 24;
+        let day = 30 + n / 1440;
+        write(
+            dir.path(),
+            &format!("acct-{n:04}.csv"),
+            format!(
+                "{HEADER}d,2026-10-{day} {hour:02}:{minute:02}:00+0000,u{n}@gmail.com,2.0.0,smtp;250 ok,mx.google.com,203.0.113.10,v1\n"
+            ),
+        );
+    }
+    let rows = rows_read(&[dir.path().to_str().unwrap()]);
+    assert_eq!(rows["d"], 2000);
+}
+
+/// Logs on standard input are read like a file.
+#[test]
+fn logs_on_standard_input_are_read() {
+    let out = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args(["report", "--format", "json", "-"])
+        .write_stdin(steady_rows(9))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(review["input"]["rows"]["d"], 9 * 24 * 10);
+}

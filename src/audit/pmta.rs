@@ -34,6 +34,14 @@ impl PmtaConfig {
         Ok(parser.config)
     }
 
+    /// Parses a config's text as if read from `path` (whose directory its relative
+    /// `include` lines are taken from).
+    pub fn parse(text: &str, path: &Path) -> Result<PmtaConfig, Error> {
+        let mut parser = Parser::default();
+        parser.read_text(text, path, &mut Vec::new())?;
+        Ok(parser.config)
+    }
+
     /// The pools a VirtualMTA belongs to.
     pub fn pools_of(&self, vmta: &str) -> Vec<String> {
         self.pools
@@ -68,10 +76,26 @@ fn config_error(location: &str, message: impl std::fmt::Display) -> Error {
 
 impl Parser {
     fn read_file(&mut self, path: &Path, including: &mut Vec<PathBuf>) -> Result<(), Error> {
+        // A device or a pipe (`include /dev/zero`) would be read forever.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(config_error(
+                &path.display().to_string(),
+                "is not a regular file; include config files only",
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.display().to_string(),
             source,
         })?;
+        self.read_text(&text, path, including)
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        path: &Path,
+        including: &mut Vec<PathBuf>,
+    ) -> Result<(), Error> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if including.contains(&canonical) || including.len() >= MAX_INCLUDE_DEPTH {
             return Err(config_error(

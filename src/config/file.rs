@@ -62,8 +62,13 @@ impl ConfigFile {
             path: path.display().to_string(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| Error::Config {
-            message: format!("{}: {e}", path.display()),
+        ConfigFile::parse(&text, &path.display().to_string())
+    }
+
+    /// The config file's text, read from `origin` (for messages).
+    pub fn parse(text: &str, origin: &str) -> Result<Self, Error> {
+        toml::from_str(text).map_err(|e| Error::Config {
+            message: format!("{origin}: {e}"),
         })
     }
 
