@@ -95,6 +95,11 @@ pub enum Error {
     )]
     Unreadable { files: Vec<String> },
     #[error(
+        "{} input(s) could not be read ({}); the others are stored, and the next ingest reads these once they can be",
+        files.len(), files.join("; ")
+    )]
+    IngestIncomplete { files: Vec<String> },
+    #[error(
         "no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files"
     )]
     NoRows,

@@ -883,3 +883,44 @@ fn logs_on_standard_input_are_read() {
     let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(review["input"]["rows"]["d"], 9 * 24 * 10);
 }
+
+/// An ingest that could not read one file exited 0; the file is now an error, what could
+/// be read is stored, and the next ingest reads the rest once it can: each row once.
+#[test]
+fn an_ingest_with_an_unreadable_file_fails_and_catches_up_later() {
+    let dir = TempDir::new().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let content = steady_rows(9);
+    write(&logs, "a.csv", &content);
+    let gz = gzip(content.replace("u@gmail", "w@gmail").as_bytes());
+    fs::write(logs.join("b.csv.gz"), &gz[..gz.len() / 2]).unwrap();
+    let store = dir.path().join("s.db");
+    let store = store.to_str().unwrap();
+    let run = deferwatch(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store,
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("the others are stored"),
+        "{}",
+        run.stderr
+    );
+    // The rows before the cut are stored, up to the last whole row.
+    let once = rows_read(&["--store", store])["t"].as_u64().unwrap();
+    assert!((9 * 24..2 * 9 * 24).contains(&once), "{once}");
+    fs::write(logs.join("b.csv.gz"), &gz).unwrap();
+    let run = deferwatch(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store,
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rows_read(&["--store", store])["t"], 2 * 9 * 24);
+}

@@ -53,6 +53,14 @@ pub fn run(config: IngestConfig) -> Result<()> {
         let line = describe(&config.store.display().to_string(), &summary);
         writeln!(std::io::stdout(), "{line}")?;
     }
+    let unreadable: Vec<String> = summary
+        .reads
+        .iter()
+        .filter_map(|f| Some(format!("{}: {}", f.name, f.read_error.as_ref()?)))
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(Error::IngestIncomplete { files: unreadable }.into());
+    }
     Ok(())
 }
 
