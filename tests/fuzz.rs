@@ -141,9 +141,13 @@ fn config_file() {
     assert!(runs > 100, "only {runs} runs");
 }
 
-/// `include /dev/zero` in a PowerMTA config was read forever. Crashes fuzzing finds join
-/// this list.
+/// Inputs that once hung or crashed a target; crashes fuzzing finds join this list.
+/// `include /dev/zero` in a PowerMTA config was read forever, and cargo fuzz found
+/// `include ////etc////////?////////*` and `include /*/**/x` walking and reading the
+/// whole file system (kernel files that stream without end included).
 #[test]
 fn inputs_that_must_stay_harmless() {
     fuzzing::pmta_config(b"include /dev/zero\n");
+    fuzzing::pmta_config(b"include ////etc////////?////////*\ninclude /*/**//x r\n");
+    fuzzing::pmta_config(b"include /proc/*/*\ninclude /sys/kernel/*\n");
 }

@@ -2,6 +2,7 @@
 //! per `<virtual-mta>`, `<virtual-mta-pool>` membership, with `include` lines followed.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,10 @@ struct Parser {
 
 /// How deep `include` may nest before it is taken for a loop.
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// The most files one include pattern may bring in.
+const MAX_INCLUDED_FILES: usize = 1_000;
+/// The largest config file read: a config is kilobytes; more is a wrong path.
+const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
 fn config_error(location: &str, message: impl std::fmt::Display) -> Error {
     Error::Config {
@@ -76,17 +81,36 @@ fn config_error(location: &str, message: impl std::fmt::Display) -> Error {
 
 impl Parser {
     fn read_file(&mut self, path: &Path, including: &mut Vec<PathBuf>) -> Result<(), Error> {
-        // A device or a pipe (`include /dev/zero`) would be read forever.
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        // A device or a pipe (`include /dev/zero`) would be read forever, and so would the
+        // kernel's files, which say they are empty and stream.
+        let io_error = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io_error)?;
+        if !meta.is_file() {
             return Err(config_error(
                 &path.display().to_string(),
                 "is not a regular file; include config files only",
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(config_error(
+                &path.display().to_string(),
+                format!(
+                    "is larger than {} MiB: not a config file",
+                    MAX_CONFIG_BYTES >> 20
+                ),
+            ));
+        }
+        if meta.len() == 0 {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_CONFIG_BYTES).read_to_end(&mut bytes))
+            .map_err(io_error)?;
+        let text = String::from_utf8_lossy(&bytes);
         self.read_text(&text, path, including)
     }
 
@@ -225,10 +249,27 @@ impl Parser {
                 other => other,
             });
         }
+        // `**` would walk a whole tree (`include /**` the whole disk); PowerMTA's own
+        // patterns match file names in one directory.
+        if pattern.contains("**") {
+            return Err(config_error(
+                location,
+                "include patterns match file names in one directory; `**` is not followed",
+            ));
+        }
         let mut files: Vec<PathBuf> = glob::glob(&pattern)
             .map_err(|err| config_error(location, format!("bad include pattern: {err}")))?
             .filter_map(Result::ok)
+            .take(MAX_INCLUDED_FILES + 1)
             .collect();
+        if files.len() > MAX_INCLUDED_FILES {
+            return Err(config_error(
+                location,
+                format!(
+                    "include pattern matches more than {MAX_INCLUDED_FILES} files; name the config files"
+                ),
+            ));
+        }
         files.sort();
         for file in files {
             self.read_file(&file, including)?;
