@@ -4,6 +4,9 @@
 //! `aggregate/memo.rs`).
 
 pub mod class;
+pub mod codes;
+pub mod corpus;
+mod explain;
 mod matcher;
 
 pub mod normalize;
@@ -17,9 +20,11 @@ use regex_automata::util::syntax;
 use serde::Deserialize;
 
 pub use class::Class;
+pub use explain::{CodeNote, Explanation, RuleMatch};
 use matcher::TextMatcher;
 pub use normalize::{MaskedReply, RawReply, Reply};
-use rules::{BUILTIN_RULES, Matcher};
+pub use rules::Tier;
+use rules::{BUILTIN_TIERS, Matcher};
 
 use crate::error::Error;
 
@@ -41,6 +46,7 @@ pub struct UserRule {
 #[derive(Debug)]
 struct Rule {
     id: String,
+    tier: Tier,
     isps: Vec<String>,
     class: Class,
     /// Index into the text patterns, when the rule has one.
@@ -61,6 +67,10 @@ pub struct Verdict {
 #[derive(Debug)]
 pub struct Classifier {
     rules: Vec<Rule>,
+    /// The provider code table; [`Rule::code`] indexes it.
+    codes: &'static [codes::ProviderCode],
+    /// Each text pattern as written, for explanations.
+    patterns: Vec<String>,
     /// Every rule's text pattern in one automaton, which says which of them match.
     texts: TextMatcher,
 }
@@ -112,32 +122,59 @@ impl Classifier {
             };
             rules.push(Rule {
                 id: rule.id.clone(),
+                tier: Tier::User,
                 isps: rule.isps.clone(),
                 class,
                 text,
                 status,
             });
         }
-        for builtin in BUILTIN_RULES {
-            let (text, status) = match builtin.matcher {
-                Matcher::Text(p) => {
-                    patterns.push(lowercase_pattern(p));
-                    (Some(patterns.len() - 1), None)
-                }
-                Matcher::Status(p) => {
-                    (None, Some(compile_status(p).expect("built-in status rule")))
-                }
-            };
+        let codes = codes::builtin();
+        for code in codes {
+            let Some(class) = code.class else { continue };
+            patterns.push(code.pattern());
             rules.push(Rule {
-                id: builtin.id.to_string(),
-                isps: builtin.isps.iter().map(|s| s.to_string()).collect(),
-                class: builtin.class,
-                text,
-                status,
+                id: format!("code:{}", code.code),
+                tier: Tier::Code,
+                isps: code.isps.clone(),
+                class,
+                text: Some(patterns.len() - 1),
+                status: None,
             });
         }
+        for &(tier, table) in BUILTIN_TIERS {
+            for builtin in table {
+                let (text, status) = match builtin.matcher {
+                    Matcher::Text(p) => {
+                        patterns.push(lowercase_pattern(p));
+                        (Some(patterns.len() - 1), None)
+                    }
+                    Matcher::Status(p) => {
+                        (None, Some(compile_status(p).expect("built-in status rule")))
+                    }
+                };
+                rules.push(Rule {
+                    id: builtin.id.to_string(),
+                    tier,
+                    isps: builtin.isps.iter().map(|s| s.to_string()).collect(),
+                    class: builtin.class,
+                    text,
+                    status,
+                });
+            }
+        }
         let texts = compile_texts(&patterns, &rules)?;
-        Ok(Classifier { rules, texts })
+        Ok(Classifier {
+            rules,
+            codes,
+            patterns,
+            texts,
+        })
+    }
+
+    /// Every rule id, in the order the rules are read.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.id.as_str())
     }
 
     /// Classifies a row's reply in the context of an ISP id: masks its variable tokens (into
@@ -172,28 +209,43 @@ impl Classifier {
     }
 
     /// The class and rule id of the first rule for `isp` matching `reply`.
-    fn first_matching_rule(&self, isp: &str, reply: &Reply) -> (Class, &str) {
-        let matched = self
-            .texts
-            .matches(reply.text.to_ascii_lowercase().as_bytes());
-        for rule in &self.rules {
-            if !rule.isps.is_empty() && !rule.isps.iter().any(|i| i == isp) {
-                continue;
-            }
-            if rule
-                .text
-                .is_some_and(|index| !matched.contains(PatternID::must(index)))
-            {
-                continue;
-            }
-            if let Some(status) = &rule.status
-                && !reply.status.as_deref().is_some_and(|s| status.is_match(s))
-            {
-                continue;
-            }
-            return (rule.class, &rule.id);
+    fn first_matching_rule<'a>(&'a self, isp: &str, reply: &Reply) -> (Class, &'a str) {
+        match self.matching_rules(isp, reply).next() {
+            Some(rule) => (rule.class, &rule.id),
+            None => (Class::Other, NO_RULE),
         }
-        (Class::Other, NO_RULE)
+    }
+
+    /// The rules for `isp` that match `reply`, in table order: the first one decides.
+    fn matching_rules<'a: 'b, 'b>(
+        &'a self,
+        isp: &'b str,
+        reply: &'b Reply,
+    ) -> impl Iterator<Item = &'a Rule> + 'b {
+        let matched = self.texts.matches(lowercase(&reply.text).as_bytes());
+        self.rules.iter().filter(move |rule| {
+            (rule.isps.is_empty() || rule.isps.iter().any(|i| i == isp))
+                && rule
+                    .text
+                    .is_none_or(|index| matched.contains(PatternID::must(index)))
+                && rule.status.as_ref().is_none_or(|status| {
+                    reply.status.as_deref().is_some_and(|s| status.is_match(s))
+                })
+        })
+    }
+}
+
+/// The text the patterns read: lowercased (ASCII letters only for ASCII text, the common
+/// case; all letters otherwise, so Cyrillic and accented capitals fold too).
+fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            text.to_ascii_lowercase().into()
+        } else {
+            text.into()
+        }
+    } else {
+        text.to_lowercase().into()
     }
 }
 

@@ -104,6 +104,9 @@ fn normalize(diag: &str, dsn_status: &str) -> Reply {
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let mut text = DIAG_PREFIX.replace(&one_line, "").trim().to_string();
+    if let Some(remote) = remote_reply(&text) {
+        text = remote.to_string();
+    }
     if text.is_empty() {
         text = dsn_status.trim().to_string();
     }
@@ -124,6 +127,14 @@ fn normalize(diag: &str, dsn_status: &str) -> Reply {
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     Reply { text, status }
+}
+
+/// The remote server's reply when PowerMTA wrote its own status in front of it:
+/// `450 4.0.0 (undefined status);smtp;421 Refused. ...` is decided by `421 Refused. ...`.
+fn remote_reply(text: &str) -> Option<&str> {
+    let at = text.to_ascii_lowercase().rfind(";smtp;")?;
+    let remote = text[at + ";smtp;".len()..].trim();
+    (!remote.is_empty()).then_some(remote)
 }
 
 /// Turns `550-5.7.1 a 550-5.7.1 b 550 5.7.1 c` into `550 5.7.1 a b c`.
@@ -340,6 +351,20 @@ fn is_status(token: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_remote_reply_decides_after_powermtas_own_status() {
+        let reply = normalize(
+            "smtp;450 4.0.0 (undefined status);smtp;421 Refused. Your reverse DNS entry does not resolve.",
+            "",
+        );
+        assert_eq!(
+            reply.text,
+            "421 Refused. Your reverse DNS entry does not resolve."
+        );
+        assert_eq!(reply.status, None);
+        assert_eq!(normalize("550 5.7.1 a;smtp;", "").text, "550 5.7.1 a;smtp;");
+    }
 
     #[test]
     fn strips_prefix_and_joins_continuations() {

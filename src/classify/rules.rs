@@ -1,9 +1,11 @@
-//! The built-in rule table: per-provider rules, then generic phrases, then status codes.
+//! The built-in rule table, in tiers: provider wording, stated causes, phrases by class
+//! (in the languages replies come in), then enhanced status codes. The provider code table
+//! (`codes.tsv`) comes before all of them.
 //!
 //! Order matters: the first rule that matches wins, so a stated cause (reverse DNS,
 //! authentication, reputation) comes before the wrapper it arrives in (rate limiting,
-//! greylisting, a bare 5.7.1). Patterns are case-insensitive and follow the wording the
-//! providers document, not individual log lines.
+//! greylisting, a bare 5.7.1). Patterns are written for lowercased text and follow the
+//! wording the providers and MTAs document, not individual log lines.
 
 use super::class::Class::{self, *};
 
@@ -63,9 +65,44 @@ const MICROSOFT: &[&str] = &["microsoft", "microsoft365"];
 const YAHOO: &[&str] = &["yahoo"];
 const ORANGE: &[&str] = &["orange"];
 const APPLE: &[&str] = &["apple"];
+const ATT: &[&str] = &["att"];
 
-pub const BUILTIN_RULES: &[BuiltinRule] = &[
-    // --- Provider rules: codes and wording each provider documents. ---
+/// Where a rule sits in the table; the tiers are read in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    /// The user's `[[rule]]`s.
+    User,
+    /// The provider code table.
+    Code,
+    Provider,
+    Cause,
+    Phrase,
+    Status,
+}
+
+impl Tier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::User => "user rule",
+            Tier::Code => "provider code",
+            Tier::Provider => "provider wording",
+            Tier::Cause => "stated cause",
+            Tier::Phrase => "phrase",
+            Tier::Status => "enhanced status code",
+        }
+    }
+}
+
+/// The built-in tiers after the code table, in the order they are read.
+pub const BUILTIN_TIERS: &[(Tier, &[BuiltinRule])] = &[
+    (Tier::Provider, PROVIDER_RULES),
+    (Tier::Cause, CAUSE_RULES),
+    (Tier::Phrase, PHRASE_RULES),
+    (Tier::Status, STATUS_RULES),
+];
+
+/// Provider wording: rules read only for the provider's own replies.
+pub const PROVIDER_RULES: &[BuiltinRule] = &[
     provider(
         "gmail-ptr-mismatch",
         GMAIL,
@@ -77,7 +114,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         "gmail-auth",
         GMAIL,
         AuthFailure,
-        r"\b[45]\.7\.2[67]\b|unauthenticated|\bdmarc\b",
+        r"\b[45]\.7\.2[67]\b|is unauthenticated|unauthenticated (?:email|mail|message|sender)|\bdmarc\b",
     ),
     provider("gmail-reputation", GMAIL, Reputation, r"reputation"),
     provider(
@@ -97,7 +134,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         "microsoft-reputation",
         MICROSOFT,
         Reputation,
-        r"\b[45]\.7\.(?:650|651|708|750)\b|\bS3113\b|\bS3114\b",
+        r"\b[45]\.7\.(?:650|651|708)\b|\bS3113\b|\bS3114\b",
     ),
     provider(
         "microsoft-rate",
@@ -145,18 +182,73 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         r"\bOFR_999\b|\bOFR00\d_104\b|too many connections",
     ),
     provider("orange-blocklist", ORANGE, Blocklisted, r"\bOFR00\d_102\b"),
+    provider("att-rdns", ATT, RdnsMissing, r"failure in dns look-?up"),
+    provider("att-blocked", ATT, Blocklisted, r"\bis blocked\b"),
     provider("apple-auth", APPLE, AuthFailure, r"\[HME\d\]"),
     provider("apple-policy", APPLE, Policy, r"\[CS0\d\]"),
-    // --- Generic phrases, most specific cause first. ---
+];
+
+/// A cause the reply states for the refusal it wraps it in: "rate limited because you are
+/// not using TLS" is a TLS failure, "deferred due to IP reputation" a reputation one.
+macro_rules! because {
+    ($cause:literal) => {
+        concat!(
+            r"(?:because|due to|owing to|as a result of|caused by|reason:)[^.;]{0,80}",
+            $cause
+        )
+    };
+}
+
+pub const CAUSE_RULES: &[BuiltinRule] = &[
+    text(
+        "cause-rdns",
+        RdnsMissing,
+        because!(r"(?:\bptr\b|reverse dns|\brdns\b|reverse (?:lookup|hostname))"),
+    ),
+    text(
+        "cause-tls",
+        Tls,
+        because!(r"(?:\btls\b|starttls|encrypt|secure connection)"),
+    ),
+    text(
+        "cause-auth",
+        AuthFailure,
+        because!(r"(?:\bspf\b|\bdkim\b|\bdmarc\b|authenticat|not (?:properly )?aligned|alignment)"),
+    ),
+    text(
+        "cause-content",
+        ContentSpam,
+        because!(
+            r"(?:(?:spam|junk) (?:classification|content|filter|detection|score)|classified as (?:spam|junk)|(?:looks|appears|considered|identified|detected) (?:to be |like |as )?(?:spam|junk))"
+        ),
+    ),
+    text(
+        "cause-reputation",
+        Reputation,
+        because!(r"(?:reputation|sender score)"),
+    ),
+];
+
+/// Phrases by class, most specific cause first.
+pub const PHRASE_RULES: &[BuiltinRule] = &[
+    text(
+        "rdns-shape",
+        RdnsGeneric,
+        concat!(
+            r"(?:\bptr\b|reverse dns|\brdns\b|host ?name)[^.;]{0,40}(?:contains|includes|looks like|resembles)",
+            r" (?:your |the |an? )?(?:ip|banned|generic|dynamic|dial)",
+        ),
+    ),
     text(
         "rdns-mismatch",
         RdnsMismatch,
         concat!(
-            r"(?:host ?name|\bip\b|\bptr\b|reverse|rdns|dns|helo|ehlo|client)[^.;]{0,60}\b(?:does not|doesn't|do not|did not) match",
+            r"(?:host ?name|\bip\b|\bptr\b|reverse|rdns|dns|helo|ehlo|client)[^.;]{0,60}\b(?:does not|doesn't|do not|did not|is not) match",
             r"|mismatch|possibly forged|\bforged\b|cannot find your hostname",
-            r"|\b(?:helo|ehlo)\b[^.;]{0,40}(?:rejected|invalid|not found|not match|fully.qualified)",
-            r"|(?:bad|invalid) (?:helo|ehlo)|fully.qualified (?:host ?name|domain)|unverif[iy]able",
-            r"|reverse dns validation failed|fcrdns|forward.confirm|does not resolve (?:back )?to",
+            r"|\b(?:helo|ehlo)\b[^.;]{0,60}(?:rejected|invalid|not found|not match|fully.qualified|(?:does not|doesn't|did not|didn't|cannot|can't|could not|not) (?:exist|resolve))",
+            r"|(?:bad|invalid|malformed|bogus|forged) (?:helo|ehlo)|fully.qualified (?:host ?name|domain)|unverif[iy]able",
+            r"|fcrdns|forward.confirm|does not resolve (?:back )?to|not resolve to your|reverse dns validation failed",
+            r"|does not identify itself correctly|impersonating|you are not localhost|address literal",
         ),
     ),
     text(
@@ -165,19 +257,33 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         concat!(
             r"ip not in dns|ip name lookup failed|reverse hostname|no rdns",
             r"|(?:cannot|can't|could not|unable to) (?:find|resolve|determine) your reverse",
-            r"|\b(?:no|missing|without|lacks?|invalid|bad|have an?|has no|not have an?|must have an?)(?: valid| proper)?(?: dns)? (?:ptr|reverse|rdns)\b",
-            r"|(?:\bptr\b|rdns|reverse dns|reverse lookup)(?: record)? (?:failed|not found|missing|required|lookup failed)",
-            r"|reverse dns (?:entry|record)",
+            r"|\b(?:no|missing|without|lacks?|invalid|bad|have an?|has no|not have an?|must have an?)(?: valid| proper| usable)?(?: dns)? (?:ptr|reverse|rdns)\b",
+            r"|(?:\bptr\b|rdns|reverse dns|reverse lookup)(?: record)? (?:failed|failure|not found|missing|required|lookup failed|does not exist)",
+            r"|reverse dns (?:entry|record)|no dns entr|(?:sender|client) ip must resolve",
+            r"|dns inverso|dns reverso|dns inverse|r(?:e|é)solution inverse|обратн\S* (?:зон|запис|dns)|逆引き|反向解析|反解",
         ),
     ),
-    text("greylisted", Other, r"grey ?list|gray ?list"),
+    text(
+        "greylisted",
+        Other,
+        r"grey ?list|gray ?list|greylisting|graylisting",
+    ),
+    text(
+        "protocol",
+        Other,
+        concat!(
+            r"too many (?:errors|unrecognized|nonmail|bad|invalid|unknown|unauthenticated|login)|too many hops|too many received",
+            r"|loop detected|mail loop|routing loop|bare lf",
+        ),
+    ),
     text(
         "blocklist",
         Blocklisted,
         concat!(
-            r"blocked using|\bdnsbl|\brbl\b|block ?list|black ?list|spamhaus|sorbs\.net|barracuda",
-            r"|spamcop|uribl|surbl|\bcbl\b|banned sending ip|banned sender|listed (?:on|in|at|by)",
-            r"|found on one or more|\(BL\)|blocked for spam",
+            r"blocked using [a-z0-9-]+\.[a-z]|\bdnsbl|\brbl\b|block ?list|black ?list|blacklisted|spamhaus|sorbs\.net|barracuda",
+            r"|spamcop|uribl|surbl|\bcbl\b|banned sending ip|banned sender|listed (?:on|in|at|by|as)",
+            r"|found on one or more|\(BL\)|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
+            r"|lista negra|liste noire|schwarze[n]? liste|lista nera|zwarte lijst|черн\S* спис|黑名单|ブラックリスト",
         ),
     ),
     text(
@@ -185,7 +291,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         RdnsGeneric,
         concat!(
             r"generic|dynamic|residential (?:ip|address|connection|range|network)|dial-?up|custom reverse dns|relay via (?:your )?isp",
-            r"|consumer (?:ip|range|address)",
+            r"|consumer (?:ip|range|address)|dynamisch|dynamique|dinamic",
         ),
     ),
     text(
@@ -199,53 +305,83 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         concat!(
             r"\bspf\b|\bdkim\b|\bdmarc\b|unauthenticated (?:email|mail|message)|sender is unauthenticated",
             r"|authentication (?:checks|information|level|results)|not signed|sender authentication",
+            r"|\barc (?:validation|check|fail)|invalid ip for sending|not (?:allowed|authori[sz]ed|permitted) to send (?:mail |email )?(?:from|for|on behalf)",
         ),
     ),
     text(
         "reputation",
         Reputation,
-        r"reputation|\bsbrs\b|sender ?score|score too low|poor .{0,20}score|traffic not accepted from this ip|permanently deferred",
+        r"reputation|\bsbrs\b|sender ?score|score too low|poor .{0,20}score|traffic not accepted from this ip|permanently deferred|spam statistics",
     ),
     text(
-        "rate",
+        "relay-denied",
+        Policy,
+        concat!(
+            r"relay(?:ing)? (?:access )?(?:denied|not permitted|prohibited)|as a relay|allowed rcpthosts|list of allowed hosts",
+            r"|not (?:a )?(?:local|accepted) domain|(?:relay|sending) denied",
+        ),
+    ),
+    text(
+        "sender-refused",
+        Policy,
+        concat!(
+            r"sender (?:address |domain )?(?:rejected|refused|not (?:allowed|accepted))|sender's system address",
+            r"|domain of (?:the |your )?sender|(?:mail from|sender|from:)[^.;]{0,40}(?:\bmx\b|mail exchanger|does not exist|not found|invalid|unresolvable)",
+            r"|valid sender domain|unroutable sender|from domain",
+        ),
+    ),
+    text(
+        "rate-quota",
         RateLimited,
-        concat!(
-            r"rate limit|ratelimit|unusual rate|at a rate|too many|too quickly|too fast|slow down|slower",
-            r"|unexpected volume|excessive volume|high volume|throttl|frequency limit|server busy",
-            r"|maximum number of (?:connections|messages|recipients)|max(?:imum)? (?:message|messages|connections|recipients) per",
-            r"|exceeded (?:permitted |the )?limits?|thread limit|limit exceeded|connection limit",
-        ),
-    ),
-    text(
-        "tls",
-        Tls,
-        r"\btls\b|starttls|certificate|mta-sts|\bssl\b|encryption (?:is )?required|\bdane\b",
-    ),
-    text(
-        "expired",
-        MessageExpired,
-        concat!(
-            r"(?:message|delivery time|queue\.?) ?expired|expired:|retry (?:timeout|time|period) (?:exceeded|expired)",
-            r"|has expired|too long in (?:the )?queue",
-        ),
-    ),
-    text(
-        "too-large",
-        TooLarge,
-        r"too large|too big|size exceeds|exceeds (?:the )?(?:fixed )?(?:maximum )?(?:message )?size|message size|size limit|length exceeds|RecipSizeLimit",
+        r"(?:queue|relay|sending|daily|hourly|message|submission|recipient|organi[sz]ation) quota",
     ),
     text(
         "mailbox-disabled",
         MailboxDisabled,
         concat!(
             r"disabled|inactive|terminated|deactivated|discontinued|\b(?:temporar(?:y|ily) )?locked\b",
-            r"|(?:account|mailbox|user) (?:is |has been )?(?:blocked|suspended)|no longer (?:active|available)",
+            r"|(?:account|mailbox|user|address)[^.;]{0,20}(?:blocked|suspended|frozen)|no longer (?:active|available)",
+            r"|gesperrt|deaktiviert|d(?:e|é)sactiv(?:e|é)|bloqu(?:e|é) |desactivad|disattivat|заблокирован",
         ),
     ),
     text(
         "mailbox-full",
         MailboxFull,
-        r"over ?quota|quota exceeded|exceeded (?:storage|quota)|mailbox (?:is )?full|insufficient storage|out of storage|pleine",
+        concat!(
+            r"over ?quota|quota (?:limit )?exceeded|exceeded (?:storage|quota)|mailbox (?:is )?full|insufficient storage|out of storage",
+            r"|mailbox size limit|disk space limit|storage space|exhausted allowed storage|too many messages on the server",
+            r"|pleine|speicherplatz|speichervolumen|postfach (?:ist )?voll|zuviele mails|buz(?:o|ó)n (?:est(?:a|á) )?lleno|casella (?:di posta )?piena",
+            r"|caixa (?:postal )?(?:est(?:a|á) )?cheia|mailbox (?:is )?vol\b|ящик переполнен|переполнен|容量|満杯|邮箱已满|空间不足",
+        ),
+    ),
+    text(
+        "rate",
+        RateLimited,
+        concat!(
+            r"rate limit|ratelimit|unusual rate|at a rate|too many|too quickly|too fast|slow down|slower",
+            r"|unexpected volume|excessive volume|high volume|throttl|frequency limit|\bbusy\b|high load|load too high",
+            r"|maximum number of (?:connections|messages|recipients)|max(?:imum)? (?:message|messages|connections|recipients) per",
+            r"|exceeded (?:permitted |the )?limits?|thread limit|limit exceeded|connection limit",
+            r"|zu viele|trop de|demasiad[oa]s|troppi|troppe|te veel|muit[oa]s|слишком много|频繁|过多",
+        ),
+    ),
+    text(
+        "tls",
+        Tls,
+        r"\btls\b|starttls|certificate|mta-sts|\bssl\b|encryption (?:is )?required|\bdane\b|\btlsa\b",
+    ),
+    text(
+        "expired",
+        MessageExpired,
+        concat!(
+            r"(?:message|delivery time|queue\.?) ?expired|expired:|retry (?:timeout|time|period) (?:exceeded|expired)",
+            r"|has expired|too long in (?:the )?queue|in the queue too long|(?:cannot send|could not be delivered)[^.;]{0,20}(?:for \d+ days|for too long)",
+        ),
+    ),
+    text(
+        "too-large",
+        TooLarge,
+        r"too large|too big|size exceeds|exceeds (?:the )?(?:fixed )?(?:maximum )?(?:message )?size|message size|size limit|length exceeds|RecipSizeLimit|line too long|excessive amounts of data|zu gro(?:ss|ß)|trop (?:gros|volumineux)",
     ),
     text(
         "user-unknown",
@@ -254,7 +390,11 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
             r"unknown (?:user|recipient|alias|mailbox|address)|user unknown|unknown or illegal alias",
             r"|no such (?:user|mailbox|recipient|address)|does not exist|doesn'?t have an? .{0,30}account",
             r"|(?:recipient|user|mailbox|address) not found|mailbox unavailable|invalid (?:recipient|mailbox|address)",
-            r"|RecipientNotFound|not a valid (?:recipient|mailbox|user)",
+            r"|RecipientNotFound|not a valid (?:recipient|mailbox|user)|not (?:a |an )?(?:known|registered|valid|active) (?:user|address|recipient|gateway user)",
+            r"|not our (?:user|customer)|user not exist|no (?:mail ?box|account)|bad_?recipient|badrcptto|mail-?box not found",
+            r"|(?:recipient )?address rejected\.?$|recipient rejected",
+            r"|unbekannt|existiert nicht|inconnu|n'existe pas|desconocido|inexistente|no existe|sconosciuto|non esiste",
+            r"|onbekend|bestaat niet|desconhecido|n(?:a|ã)o existe|не существует|нет такого|не найден|見つかりません|存在しません|不存在",
         ),
     ),
     text(
@@ -263,16 +403,17 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         concat!(
             r"host unknown|host not found|domain (?:name )?not found|no such domain|nxdomain|null ?mx",
             r"|does not accept mail|invalid domain|domain is not reachable|bad destination system",
-            r"|unrouteable|dns error|name service error|no relevant answers|no mx record",
+            r"|unrouteable|no relevant answers|no mx record|find a mail exchanger|name or service not known",
         ),
     ),
     text(
         "connection",
         Connection,
         concat!(
-            r"timed out|timeout|no route to host|connection (?:was )?(?:refused|reset|closed|timed out|lost|dropped)",
+            r"timed out|timeout|no route to host|connection (?:was )?(?:refused|reset|closed|timed out|lost|dropped|expired)",
             r"|lost connection|no answer from host|could not be reached|requests to connect|refused to talk",
             r"|unable to connect|network is unreachable|host unreachable|service not available",
+            r"|establish an smtp connection|not accepting connections|name service error|lookup (?:error|failure)|dns error",
         ),
     ),
     text(
@@ -283,26 +424,24 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     text(
         "content",
         ContentSpam,
-        r"spam|unsolicited|\bube\b|content|virus|malware|phish|security issue",
-    ),
-    text(
-        "relay-denied",
-        Other,
-        r"relay(?:ing)? (?:access )?denied|relay not permitted",
+        r"spam|unsolicited|\bube\b|content|virus|malware|phish|security issue|bulk (?:e-?mail|mail)|\bfiltered\b|спам|迷惑メール|垃圾邮件",
     ),
     text(
         "policy",
         Policy,
-        r"polic(?:y|ies)|not (?:allowed|permitted|accepted)|prohibited|access denied|authentication required|client host rejected|host network",
+        r"polic(?:y|ies)|not (?:allowed|permitted|accepted)|prohibited|access denied|authentication required|smtp authentication|client host rejected|host network|white ?list|allow ?list|pre-approved|not verified|\brejected\b",
     ),
-    // --- Status codes last: only when the text says nothing more specific. ---
+];
+
+/// Enhanced status codes, last: only when the text says nothing more specific.
+pub const STATUS_RULES: &[BuiltinRule] = &[
     status("status-rdns", RdnsMissing, r"5\.7\.25"),
     status("status-auth", AuthFailure, r"[45]\.7\.(?:2[0-4]|2[67])"),
     status("status-rate", RateLimited, r"[45]\.7\.28"),
     status("status-tls", Tls, r"[45]\.7\.1[01]"),
     status("status-user-unknown", UserUnknown, r"5\.1\.[16]"),
     status("status-domain", DomainInvalid, r"5\.1\.2|[45]\.4\.4"),
-    status("status-mailbox-disabled", MailboxDisabled, r"[45]\.2\.1"),
+    status("status-mailbox-disabled", MailboxDisabled, r"5\.2\.1"),
     status("status-mailbox-full", MailboxFull, r"[45]\.2\.2"),
     status("status-too-large", TooLarge, r"[45]\.(?:2\.3|3\.4)"),
     status("status-expired", MessageExpired, r"[45]\.4\.7"),

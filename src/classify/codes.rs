@@ -1,0 +1,182 @@
+//! Provider code tables (`codes.tsv`): the codes providers put in their replies (Gmail's
+//! 4.7.28, Microsoft's S3150, Yahoo's TSS04, Orange's OFR004_104, Comcast's BL000010 ...),
+//! each with what the provider says it means, its class and the provider's remediation page.
+//! Kept as data, from the providers' documentation, so a code is added without touching
+//! the rules; the classifier matches them before any phrase.
+
+use std::sync::LazyLock;
+
+use super::Class;
+
+/// One documented code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCode {
+    /// Who documents it: `Gmail`, `Microsoft`, `Yahoo/AOL` ...
+    pub provider: String,
+    /// The ISP ids the code is read for; empty when the code is distinctive enough to be
+    /// read in any reply (`TSS04`, `S3150`), not only in its provider's.
+    pub isps: Vec<String>,
+    /// The code as it appears inside replies, matched as a whole token, case-insensitively.
+    pub code: String,
+    /// The class the code decides; `None` when the code alone does not decide (Gmail's
+    /// 5.7.1 covers several causes) and is only explained.
+    pub class: Option<Class>,
+    /// What the provider says it means.
+    pub meaning: String,
+    /// The provider's page on it.
+    pub link: String,
+    /// Where the row was read: a documentation page, or a repository path at a commit.
+    pub source: String,
+}
+
+impl ProviderCode {
+    /// Whether this code is read for replies from `isp`.
+    pub fn applies_to(&self, isp: &str) -> bool {
+        self.isps.is_empty() || self.isps.iter().any(|i| i == isp)
+    }
+
+    /// The pattern that finds the code in lowercased reply text: the code as a whole token,
+    /// not part of a longer code (`5.7.1` is not found in `5.7.128`). A range of enhanced
+    /// codes (`5.7.606-649`) finds each code in it.
+    pub fn pattern(&self) -> String {
+        let code = self.code.to_ascii_lowercase();
+        let codes = match enhanced_range(&code) {
+            Some((prefix, low, high)) => (low..=high)
+                .map(|n| regex_syntax::escape(&format!("{prefix}{n}")))
+                .collect::<Vec<_>>()
+                .join("|"),
+            None => regex_syntax::escape(&code),
+        };
+        format!(r"(?:^|[^a-z0-9_.])(?:{codes})(?:$|[^a-z0-9_]|\.(?:$|[^0-9]))")
+    }
+}
+
+/// `5.7.606-649` -> (`5.7.`, 606, 649).
+fn enhanced_range(code: &str) -> Option<(&str, u32, u32)> {
+    let (first, high) = code.split_once('-')?;
+    let dot = first.rfind('.')?;
+    let (prefix, low) = first.split_at(dot + 1);
+    let (low, high) = (low.parse().ok()?, high.parse().ok()?);
+    (prefix.split('.').count() == 3 && low <= high && high - low <= 1000)
+        .then_some((prefix, low, high))
+}
+
+/// The built-in table, parsed once.
+pub fn builtin() -> &'static [ProviderCode] {
+    static CODES: LazyLock<Vec<ProviderCode>> =
+        LazyLock::new(|| parse(include_str!("codes.tsv")).expect("built-in code table"));
+    &CODES
+}
+
+/// Parses a code table: a header line, then tab-separated `provider`, `isps` (comma
+/// separated, may be empty), `code`, `class` (`-` to explain only), `meaning`, `link`,
+/// `source`. Lines starting with `#` are comments.
+pub fn parse(text: &str) -> Result<Vec<ProviderCode>, String> {
+    let mut codes = Vec::new();
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let expected = "provider\tisps\tcode\tclass\tmeaning\tlink\tsource";
+    match lines.next() {
+        Some((_, header)) if header.trim_end() == expected => {}
+        _ => return Err(format!("the first line must be the header `{expected}`")),
+    }
+    for (index, line) in lines {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [provider, isps, code, class, meaning, link, source] = fields[..] else {
+            return Err(format!(
+                "line {}: {} fields, expected 7",
+                index + 1,
+                fields.len()
+            ));
+        };
+        let class = match class.trim() {
+            "-" => None,
+            id => Some(
+                Class::from_id(id)
+                    .ok_or_else(|| format!("line {}: unknown class `{id}`", index + 1))?,
+            ),
+        };
+        if code.trim().is_empty() {
+            return Err(format!("line {}: empty code", index + 1));
+        }
+        codes.push(ProviderCode {
+            provider: provider.trim().to_string(),
+            isps: isps
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            code: code.trim().to_string(),
+            class,
+            meaning: meaning.trim().to_string(),
+            link: link.trim().to_string(),
+            source: source.trim().to_string(),
+        });
+    }
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_table_parses_and_names_known_isps() {
+        let isp_ids: std::collections::HashSet<&str> = crate::isp::builtin_isp_ids().collect();
+        let codes = builtin();
+        assert!(codes.len() >= 100, "{} codes", codes.len());
+        for code in codes {
+            for isp in &code.isps {
+                assert!(isp_ids.contains(isp.as_str()), "{}: ISP `{isp}`", code.code);
+            }
+            assert!(
+                code.link.starts_with("http"),
+                "{}: {}",
+                code.code,
+                code.link
+            );
+            assert!(!code.source.is_empty(), "{}", code.code);
+            assert!(!code.meaning.is_empty(), "{}", code.code);
+        }
+    }
+
+    #[test]
+    fn a_code_is_found_only_as_a_whole_token() {
+        let code = ProviderCode {
+            provider: "x".into(),
+            isps: vec![],
+            code: "5.7.1".into(),
+            class: None,
+            meaning: "m".into(),
+            link: "https://example.test".into(),
+            source: "test".into(),
+        };
+        let re = regex::Regex::new(&code.pattern()).unwrap();
+        assert!(re.is_match("550 5.7.1 go away"));
+        assert!(re.is_match("550 5.7.1. go away"));
+        assert!(re.is_match("550-5.7.1"));
+        assert!(!re.is_match("550 5.7.128 go away"));
+        assert!(!re.is_match("550 15.7.1 go away"));
+        let range = ProviderCode {
+            code: "5.7.606-649".into(),
+            ..code
+        };
+        let re = regex::Regex::new(&range.pattern()).unwrap();
+        assert!(re.is_match("550 5.7.606 access denied"));
+        assert!(re.is_match("550 5.7.649 access denied"));
+        assert!(!re.is_match("550 5.7.650 access denied"));
+    }
+
+    #[test]
+    fn bad_tables_say_which_line() {
+        assert!(parse("nope").unwrap_err().contains("header"));
+        let header = "provider\tisps\tcode\tclass\tmeaning\tlink\tsource\n";
+        let err = parse(&format!("{header}X\t\tC1\tnope\tm\thttps://x\ts\n")).unwrap_err();
+        assert!(err.contains("line 2: unknown class `nope`"), "{err}");
+        let err = parse(&format!("{header}X\t\tC1\n")).unwrap_err();
+        assert!(err.contains("3 fields"), "{err}");
+    }
+}

@@ -1,0 +1,143 @@
+//! Why a reply got its class: the rule that decided, the text it matched, the rules after it
+//! that matched too, and what the provider codes in the reply mean.
+
+use regex::bytes::RegexBuilder;
+use serde::Serialize;
+
+use super::codes::ProviderCode;
+use super::{Class, Classifier, EXPIRED_BOUNCE_RULE, RawReply, Rule, Verdict, lowercase};
+
+/// One rule that matched a reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMatch {
+    pub rule: String,
+    /// `provider code`, `stated cause`, `phrase` ...
+    pub tier: &'static str,
+    pub class: Class,
+    /// The part of the (lowercased) reply the rule's pattern matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+    /// The enhanced status code a status rule matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A provider code found in a reply, with the provider's word on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeNote {
+    pub provider: String,
+    pub code: String,
+    /// The class the code decides, when it decides one on its own.
+    pub class: Option<Class>,
+    pub meaning: String,
+    pub link: String,
+}
+
+impl From<&ProviderCode> for CodeNote {
+    fn from(code: &ProviderCode) -> Self {
+        CodeNote {
+            provider: code.provider.clone(),
+            code: code.code.clone(),
+            class: code.class,
+            meaning: code.meaning.clone(),
+            link: code.link.clone(),
+        }
+    }
+}
+
+/// The decision path for one reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub class: Class,
+    pub rule: String,
+    pub isp: String,
+    /// The reply as the rules read it (masked, one line).
+    pub text: String,
+    /// The rule that decided; `None` when no rule matched (or the bounce expired).
+    pub decided_by: Option<RuleMatch>,
+    /// Later rules that matched too, and lost to the first.
+    pub also_matched: Vec<RuleMatch>,
+    /// The provider codes in the reply, whether or not they decided.
+    pub codes: Vec<CodeNote>,
+    /// Why there is no deciding rule, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+impl Classifier {
+    /// Classifies `reply` for `isp` as [`Classifier::classify_reply`] does, and says why.
+    pub fn explain(&self, isp: &str, reply: RawReply<'_>) -> Explanation {
+        let mut buf = Vec::new();
+        let masked = reply.mask(&mut buf);
+        let Verdict { class, rule, text } = self.decide(isp, &masked);
+        let normalized = masked.normalize();
+        let lower = lowercase(&normalized.text).into_owned();
+        let codes = self
+            .codes_in(isp, &normalized.text)
+            .into_iter()
+            .map(CodeNote::from)
+            .collect();
+        let mut matches = self
+            .matching_rules(isp, &normalized)
+            .map(|rule| self.rule_match(rule, &lower, normalized.status.as_deref()));
+        let (decided_by, note) = if rule == EXPIRED_BOUNCE_RULE {
+            (
+                None,
+                Some(
+                    "PowerMTA bounced the message after the retry period (bounceCat message-expired)",
+                ),
+            )
+        } else {
+            let first = matches.next();
+            let note = first
+                .is_none()
+                .then_some("no rule matched: the reply is listed by `deferwatch unknown`");
+            (first, note)
+        };
+        Explanation {
+            class,
+            rule,
+            isp: isp.to_string(),
+            text,
+            decided_by,
+            also_matched: matches.collect(),
+            codes,
+            note,
+        }
+    }
+
+    /// The provider codes of the table that `text` carries, read for `isp`.
+    pub fn codes_in(&self, isp: &str, text: &str) -> Vec<&ProviderCode> {
+        let lower = lowercase(text);
+        self.codes
+            .iter()
+            .filter(|code| code.applies_to(isp))
+            .filter(|code| {
+                lower.contains(&code.code.to_ascii_lowercase())
+                    && compile(&code.pattern()).is_some_and(|re| re.is_match(lower.as_bytes()))
+            })
+            .collect()
+    }
+
+    fn rule_match(&self, rule: &Rule, lower: &str, status: Option<&str>) -> RuleMatch {
+        let matched = rule
+            .text
+            .and_then(|index| compile(&self.patterns[index]))
+            .and_then(|re| {
+                re.find(lower.as_bytes())
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).trim().to_string())
+            });
+        RuleMatch {
+            rule: rule.id.clone(),
+            tier: rule.tier.name(),
+            class: rule.class,
+            matched,
+            status: rule.status.as_ref().and(status.map(String::from)),
+        }
+    }
+}
+
+/// A pattern of the table compiled on its own, with the syntax the automaton uses.
+fn compile(pattern: &str) -> Option<regex::bytes::Regex> {
+    RegexBuilder::new(pattern).unicode(false).build().ok()
+}
