@@ -341,7 +341,7 @@ fn classify_prints_tsv_and_json_lines() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["class"], "rate_limited");
-    assert_eq!(lines[0]["rule"], "yahoo-rate");
+    assert_eq!(lines[0]["rule"], "code:TSS04");
     assert_eq!(lines[1]["class"], "rdns_missing");
 }
 

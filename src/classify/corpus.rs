@@ -10,6 +10,8 @@ use super::{Class, Classifier, RawReply, Verdict};
 
 /// The ISP context for a reply whose provider is not known.
 pub const UNKNOWN_ISP: &str = "other";
+/// The public reply corpus (`testdata/replies/replies.jsonl`), built in for `rules check`.
+pub const BUILTIN: &str = include_str!("../../testdata/replies/replies.jsonl");
 /// How many folds [`folds`] makes.
 pub const FOLDS: usize = 5;
 

@@ -5,7 +5,7 @@ use regex::bytes::RegexBuilder;
 use serde::Serialize;
 
 use super::codes::ProviderCode;
-use super::{Class, Classifier, EXPIRED_BOUNCE_RULE, RawReply, Rule, Verdict, lowercase};
+use super::{Class, Classifier, EXPIRED_BOUNCE_RULE, RawReply, Rule, Tier, Verdict, lowercase};
 
 /// One rule that matched a reply.
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +104,21 @@ impl Classifier {
             codes,
             note,
         }
+    }
+
+    /// The ids of every rule for `isp` that matches `reply`, in table order: the first one
+    /// decides (unless the bounce expired). What `classify --stats` counts.
+    pub fn matching_rule_ids(&self, isp: &str, reply: RawReply<'_>) -> Vec<&str> {
+        let mut buf = Vec::new();
+        let normalized = reply.mask(&mut buf).normalize();
+        self.matching_rules(isp, &normalized)
+            .map(|rule| rule.id.as_str())
+            .collect()
+    }
+
+    /// Each rule's id, tier and class, in table order.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, Tier, Class)> {
+        self.rules.iter().map(|r| (r.id.as_str(), r.tier, r.class))
     }
 
     /// The provider codes of the table that `text` carries, read for `isp`.

@@ -172,11 +172,6 @@ impl Classifier {
         })
     }
 
-    /// Every rule id, in the order the rules are read.
-    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
-        self.rules.iter().map(|r| r.id.as_str())
-    }
-
     /// Classifies a row's reply in the context of an ISP id: masks its variable tokens (into
     /// `mask_buf`, reused from call to call), normalizes it and runs the rules.
     pub fn classify_reply(

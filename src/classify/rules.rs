@@ -74,8 +74,8 @@ pub enum Tier {
     User,
     /// The provider code table.
     Code,
-    Provider,
     Cause,
+    Provider,
     Phrase,
     Status,
 }
@@ -95,8 +95,8 @@ impl Tier {
 
 /// The built-in tiers after the code table, in the order they are read.
 pub const BUILTIN_TIERS: &[(Tier, &[BuiltinRule])] = &[
-    (Tier::Provider, PROVIDER_RULES),
     (Tier::Cause, CAUSE_RULES),
+    (Tier::Provider, PROVIDER_RULES),
     (Tier::Phrase, PHRASE_RULES),
     (Tier::Status, STATUS_RULES),
 ];
@@ -143,18 +143,11 @@ pub const PROVIDER_RULES: &[BuiltinRule] = &[
         r"\b4\.7\.(?:500|652)\b|\bS3115\b|server busy|\b5\.7\.508\b|thread limit",
     ),
     provider(
-        "microsoft-auth",
-        MICROSOFT,
-        AuthFailure,
-        r"\b[45]\.7\.(?:26|509|515)\b",
-    ),
-    provider(
         "microsoft-helo",
         MICROSOFT,
         RdnsMismatch,
         r"\b5\.7\.506\b|bad helo",
     ),
-    provider("microsoft-rfc5322", MICROSOFT, Policy, r"\b5\.7\.512\b"),
     provider(
         "microsoft-recipient-denied",
         MICROSOFT,
@@ -223,6 +216,13 @@ pub const CAUSE_RULES: &[BuiltinRule] = &[
         ),
     ),
     text(
+        "cause-blocklist",
+        Blocklisted,
+        because!(
+            r"(?:spamhaus|block ?list|black ?list|\bdnsbl|\brbl\b|is (?:listed|in [^.;]{0,30}list))"
+        ),
+    ),
+    text(
         "cause-reputation",
         Reputation,
         because!(r"(?:reputation|sender score)"),
@@ -245,7 +245,8 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         concat!(
             r"(?:host ?name|\bip\b|\bptr\b|reverse|rdns|dns|helo|ehlo|client)[^.;]{0,60}\b(?:does not|doesn't|do not|did not|is not) match",
             r"|mismatch|possibly forged|\bforged\b|cannot find your hostname",
-            r"|\b(?:helo|ehlo)\b[^.;]{0,60}(?:rejected|invalid|not found|not match|fully.qualified|(?:does not|doesn't|did not|didn't|cannot|can't|could not|not) (?:exist|resolve))",
+            r"|\b(?:helo|ehlo)\b[^.;]{0,60}(?:invalid|not found|not match|fully.qualified|(?:does not|doesn't|did not|didn't|cannot|can't|could not|not) (?:exist|resolve)|no (?:forward )?dns|no [^.;]{0,20}match)",
+            r"|(?:invalid|bad|malformed|bogus)[^.;]{0,30}\b(?:helo|ehlo)\b|resolving your (?:helo|ehlo)|not who you say",
             r"|(?:bad|invalid|malformed|bogus|forged) (?:helo|ehlo)|fully.qualified (?:host ?name|domain)|unverif[iy]able",
             r"|fcrdns|forward.confirm|does not resolve (?:back )?to|not resolve to your|reverse dns validation failed",
             r"|does not identify itself correctly|impersonating|you are not localhost|address literal",
@@ -272,7 +273,8 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         "protocol",
         Other,
         concat!(
-            r"too many (?:errors|unrecognized|nonmail|bad|invalid|unknown|unauthenticated|login)|too many hops|too many received",
+            r"too many (?:errors|unrecognized|nonmail|bad commands|invalid commands|unknown commands|unauthenticated|login)|too many hops",
+            r"|too many received",
             r"|loop detected|mail loop|routing loop|bare lf",
         ),
     ),
@@ -282,7 +284,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         concat!(
             r"blocked using [a-z0-9-]+\.[a-z]|\bdnsbl|\brbl\b|block ?list|black ?list|blacklisted|spamhaus|sorbs\.net|barracuda",
             r"|spamcop|uribl|surbl|\bcbl\b|banned sending ip|banned sender|listed (?:on|in|at|by|as)",
-            r"|found on one or more|\(BL\)|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
+            r"|found on one or more|\(BL\)|ipcheck\.proofpoint\.com|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
             r"|lista negra|liste noire|schwarze[n]? liste|lista nera|zwarte lijst|черн\S* спис|黑名单|ブラックリスト",
         ),
     ),
@@ -318,7 +320,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         Policy,
         concat!(
             r"relay(?:ing)? (?:access )?(?:denied|not permitted|prohibited)|as a relay|allowed rcpthosts|list of allowed hosts",
-            r"|not (?:a )?(?:local|accepted) domain|(?:relay|sending) denied",
+            r"|not (?:a )?(?:local|accepted) domain|(?:relay|sending) denied|not accepting (?:e-?mail|mail) for",
         ),
     ),
     text(
@@ -327,7 +329,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         concat!(
             r"sender (?:address |domain )?(?:rejected|refused|not (?:allowed|accepted))|sender's system address",
             r"|domain of (?:the |your )?sender|(?:mail from|sender|from:)[^.;]{0,40}(?:\bmx\b|mail exchanger|does not exist|not found|invalid|unresolvable)",
-            r"|valid sender domain|unroutable sender|from domain",
+            r"|valid sender domain|unroutable sender|from domain|sender verif|domain must resolve",
         ),
     ),
     text(
@@ -391,7 +393,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
             r"|no such (?:user|mailbox|recipient|address)|does not exist|doesn'?t have an? .{0,30}account",
             r"|(?:recipient|user|mailbox|address) not found|mailbox unavailable|invalid (?:recipient|mailbox|address)",
             r"|RecipientNotFound|not a valid (?:recipient|mailbox|user)|not (?:a |an )?(?:known|registered|valid|active) (?:user|address|recipient|gateway user)",
-            r"|not our (?:user|customer)|user not exist|no (?:mail ?box|account)|bad_?recipient|badrcptto|mail-?box not found",
+            r"|not our (?:user|customer)|user not exist|undeliverable address|(?:user|recipient|mailbox) <[^>]*> (?:unknown|not found|does not exist)|no (?:mail ?box|account)|bad_?recipient|badrcptto|mail-?box not found",
             r"|(?:recipient )?address rejected\.?$|recipient rejected",
             r"|unbekannt|existiert nicht|inconnu|n'existe pas|desconocido|inexistente|no existe|sconosciuto|non esiste",
             r"|onbekend|bestaat niet|desconhecido|n(?:a|ã)o existe|не существует|нет такого|не найден|見つかりません|存在しません|不存在",
@@ -413,7 +415,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
             r"timed out|timeout|no route to host|connection (?:was )?(?:refused|reset|closed|timed out|lost|dropped|expired)",
             r"|lost connection|no answer from host|could not be reached|requests to connect|refused to talk",
             r"|unable to connect|network is unreachable|host unreachable|service not available",
-            r"|establish an smtp connection|not accepting connections|name service error|lookup (?:error|failure)|dns error",
+            r"|establish an smtp connection|not accepting connections|name service error|(?:mx|dns|host ?name|name) lookup (?:error|failure)|dns error",
         ),
     ),
     text(
@@ -424,12 +426,16 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
     text(
         "content",
         ContentSpam,
-        r"spam|unsolicited|\bube\b|content|virus|malware|phish|security issue|bulk (?:e-?mail|mail)|\bfiltered\b|спам|迷惑メール|垃圾邮件",
+        r"spam|unsolicited|\bube\b|\bhits=\d|content|virus|malware|phish|security issue|bulk (?:e-?mail|mail)|\bfiltered\b|спам|迷惑メール|垃圾邮件",
     ),
     text(
         "policy",
         Policy,
-        r"polic(?:y|ies)|not (?:allowed|permitted|accepted)|prohibited|access denied|authentication required|smtp authentication|client host rejected|host network|white ?list|allow ?list|pre-approved|not verified|\brejected\b",
+        concat!(
+            r"polic(?:y|ies)|not (?:allowed|permitted|accepted)|prohibited|access denied|authentication required|smtp authentication",
+            r"|client host rejected|host network|white ?list|allow ?list|pre-approved|not verified|\brejected\b",
+            r"|naruszenie|richtlinie|politique|pol(?:i|í)tica|politica|beleid|политик",
+        ),
     ),
 ];
 

@@ -11,6 +11,7 @@ mod generate;
 mod hourly;
 mod ingest;
 mod report;
+mod rules;
 
 use anyhow::Result;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => return Ok(audit::run(args)),
         Command::Export(args) => export::run(ExportConfig::new(args))?,
         Command::Classify(args) => classify::run(ClassifyConfig::new(args)?)?,
+        Command::Rules(crate::cli::RulesCommand::Check(args)) => return rules::check(args),
         Command::Generate(args) => generate::run(generate_options(args)?)?,
     }
     Ok(ExitCode::Success)

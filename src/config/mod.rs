@@ -364,6 +364,8 @@ pub struct ClassifyConfig {
     pub classifier: Classifier,
     pub format: ClassifyFormat,
     pub raw: bool,
+    pub explain: bool,
+    pub stats: bool,
 }
 
 impl ClassifyConfig {
@@ -375,6 +377,8 @@ impl ClassifyConfig {
             classifier: file.classifier()?,
             format: args.format,
             raw: args.raw,
+            explain: args.explain,
+            stats: args.stats,
         })
     }
 }
