@@ -66,6 +66,11 @@ pub enum Command {
         after_help = "Examples:\n  deferwatch classify '421-4.7.28 Our system has detected an unusual rate'\n  deferwatch classify --isp yahoo --format json < replies.txt\n  deferwatch classify --explain --isp microsoft '550 5.7.1 Unfortunately, messages from [192.0.2.1] weren'\\''t sent. (S3150)'\n  deferwatch classify --stats < replies.txt\n  deferwatch classify --config rules.toml 'our custom reply'"
     )]
     Classify(ClassifyArgs),
+    /// Lists every reply text no rule knows (masked and grouped), for writing rules.
+    #[command(
+        after_help = "Examples:\n  deferwatch unknown /var/log/pmta\n  deferwatch unknown --store /var/lib/deferwatch/pmta.db --limit 20\n  deferwatch unknown --format json /var/log/pmta > unknown.json\n\nEach line: count, first and last hour seen (UTC), ISPs with counts, source IPs, text.\nAll templates are listed unless --limit is given; the last line then says how many more\nthere are. Stores keep counts per text, ISP and hour, not per source IP: read the logs\nfor the IPs. Then `deferwatch classify --explain TEXT` and a [[rule]] in --config."
+    )]
+    Unknown(UnknownArgs),
     /// Checks a file of classification rules against the public reply corpus.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -86,6 +91,7 @@ impl Command {
                 | Command::Chart(_)
                 | Command::Check(_)
                 | Command::Audit(_)
+                | Command::Unknown(_)
         )
     }
 }
@@ -336,6 +342,17 @@ pub struct ClassifyArgs {
     /// many it matched, so rules that never fire and rules that shadow others show.
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnknownArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// List at most this many templates, most frequent first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "tsv")]
+    pub format: ClassifyFormat,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -358,3 +358,124 @@ fn tz_moves_day_boundaries() {
     assert_eq!(ny["timezone"], "America/New_York");
     assert_ne!(utc["isps"][0]["attempts"], ny["isps"][0]["attempts"]);
 }
+
+#[test]
+fn classify_explains_the_decision_and_the_providers_code() {
+    let out = deferwatch()
+        .args(["classify", "--explain", "--isp", "microsoft"])
+        .arg("550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("class:   blocklisted (rule code:S3150)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("decided: provider code `code:S3150`"),
+        "{text}"
+    );
+    assert!(text.contains("https://sender.office.com/"), "{text}");
+    // What came later in the table is shown too, so a shadowed rule is visible.
+    assert!(text.contains("also:    phrase `blocklist`"), "{text}");
+    let out = deferwatch()
+        .args(["classify", "--explain", "--format", "json", "550 odd words"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["class"], "other");
+    assert!(v["decided_by"].is_null());
+    assert!(v["note"].as_str().unwrap().contains("deferwatch unknown"));
+}
+
+#[test]
+fn classify_stats_count_every_rule_including_dead_ones() {
+    let out = deferwatch()
+        .args(["classify", "--stats"])
+        .write_stdin("550 IP not in DNS\n550 IP not in DNS\n550 odd words\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id}\t")))
+            .unwrap_or_else(|| panic!("no row for {id}: {text}"))
+            .to_string()
+    };
+    assert_eq!(
+        row("rdns-missing"),
+        "rdns-missing\tphrase\trdns_missing\t2\t2"
+    );
+    assert_eq!(row("tls"), "tls\tphrase\ttls\t0\t0");
+    assert_eq!(row("none"), "none\t-\t-\t1\t1");
+}
+
+#[test]
+fn rules_check_lists_what_a_rules_file_changes_and_fails_on_breakage() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"everything-is-policy\"\nclass = \"policy\"\npattern = \"reverse\"\n",
+    )
+    .unwrap();
+    let out = deferwatch()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("BROKEN  rdns_missing"), "{text}");
+    assert!(text.contains("built-in rules: "), "{text}");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"harmless\"\nclass = \"policy\"\npattern = \"no reply says this\"\n",
+    )
+    .unwrap();
+    let out = deferwatch()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn unknown_lists_every_template_with_where_it_was_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("acct.csv");
+    let mut text = String::from(
+        "type,timeLogged,orig,rcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,dlvSourceIp,dlvDestinationIp,vmta,vmtaPool\n",
+    );
+    for (i, diag) in ["450 strange words", "450 strange words", "451 odd reply"]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&format!(
+            "t,2026-10-0{} 10:00:00+0000,a@example.com,u{i}@gmail.com,delayed,4.0.0,{diag},mx.google.com,192.0.2.{i},,v1,p1\n",
+            i + 1
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let out = deferwatch().arg("unknown").arg(&log).output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{listing}");
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 3, "{listing}");
+    assert_eq!(
+        lines[1],
+        "2\t2026-10-01T10:00:00Z\t2026-10-02T10:00:00Z\tgmail:2\t192.0.2.0,192.0.2.1\t450 strange words"
+    );
+    let out = deferwatch()
+        .args(["unknown", "--limit", "1"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.ends_with("# 1 more templates beyond --limit 1\n"),
+        "{listing}"
+    );
+}

@@ -74,13 +74,19 @@ impl AggKey {
     }
 }
 
-/// Key of the unknown-reply counts: text, ISP, hour.
+/// Key of the unknown-reply counts: text, ISP, source IP, hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UnknownKey {
     pub text: u32,
     pub isp: u32,
+    /// An id in `source_ips`, or [`SOURCE_IP_NOT_KEPT`] for counts read from a store.
+    pub source_ip: u32,
     pub hour: Hour,
 }
+
+/// The source IP of unknown-reply counts read from a store, which keeps them per text,
+/// ISP and hour only.
+pub const SOURCE_IP_NOT_KEPT: u32 = u32::MAX;
 
 /// Key of the sample replies: UTC day (days since the epoch), ISP, source IP and class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,9 +165,15 @@ impl Aggregates {
             } else {
                 self.unknown_text_id(other.unknown_texts.name(key.text).as_bytes())
             };
+            let source_ip = if key.source_ip == SOURCE_IP_NOT_KEPT {
+                SOURCE_IP_NOT_KEPT
+            } else {
+                ips[key.source_ip as usize]
+            };
             let key = UnknownKey {
                 text,
                 isp: isps[key.isp as usize],
+                source_ip,
                 hour: key.hour,
             };
             *self.unknown.entry(key).or_insert(0) += count;
@@ -343,17 +355,22 @@ impl RecordSink for Aggregator<'_> {
     fn record(&mut self, record: &AcctRecord<'_>) {
         let hour = record.time.div_euclid(3600) as Hour;
         let isp = self.isp_of(record);
+        let [source_ip, vmta, pool] = self.sender_of(record);
         let class = if record.kind.is_classified() {
             let cached = self.class_of(record, isp);
             if let Some(text) = cached.unknown_text {
-                let key = UnknownKey { text, isp, hour };
+                let key = UnknownKey {
+                    text,
+                    isp,
+                    source_ip,
+                    hour,
+                };
                 *self.aggregates.unknown.entry(key).or_insert(0) += 1;
             }
             Some(cached)
         } else {
             None
         };
-        let [source_ip, vmta, pool] = self.sender_of(record);
         if let Some(cached) = class.filter(|_| record.kind.is_failure()) {
             let key = SampleKey {
                 day: hour.div_euclid(24),

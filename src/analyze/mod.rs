@@ -13,6 +13,7 @@ pub mod report;
 pub mod series;
 pub mod stats;
 pub mod status;
+pub mod unknown;
 
 use chrono_tz::Tz;
 

@@ -58,7 +58,7 @@ impl Report {
     }
 }
 
-/// How many unknown reply texts a report lists.
+/// How many unknown reply texts a report lists; one more line counts the rest.
 pub const UNKNOWN_REPLIES_SHOWN: usize = 10;
 
 /// The last complete day in the data: the day of the latest row when that row is in the
@@ -295,6 +295,16 @@ fn unknown_replies(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<UnknownRepl
             .then(a.text.cmp(&b.text))
             .then(a.isp.cmp(&b.isp))
     });
-    out.truncate(UNKNOWN_REPLIES_SHOWN);
+    if out.len() > UNKNOWN_REPLIES_SHOWN {
+        let rest = out.split_off(UNKNOWN_REPLIES_SHOWN);
+        out.push(UnknownReply {
+            isp: "(all)".to_string(),
+            count: rest.iter().map(|u| u.count).sum(),
+            text: format!(
+                "{} more texts not shown; `deferwatch unknown` lists them all",
+                rest.len()
+            ),
+        });
+    }
     out
 }

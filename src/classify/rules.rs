@@ -429,6 +429,11 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         r"spam|unsolicited|\bube\b|\bhits=\d|content|virus|malware|phish|security issue|bulk (?:e-?mail|mail)|\bfiltered\b|спам|迷惑メール|垃圾邮件",
     ),
     text(
+        "temporary-rejection",
+        Other,
+        r"temporar(?:y|ily) (?:rejected|refused|not accepted)",
+    ),
+    text(
         "policy",
         Policy,
         concat!(

@@ -364,6 +364,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "policy",
     ),
     ("other", "550 Not allowed here", "policy", "policy"),
+    (
+        "other",
+        "451 4.3.0 Mail server temporarily rejected message.",
+        "temporary-rejection",
+        "other",
+    ),
     ("other", "550 5.7.25 Go away", "status-rdns", "rdns_missing"),
     ("other", "550 5.7.23 Go away", "status-auth", "auth_failure"),
     ("other", "450 4.7.28 Go away", "status-rate", "rate_limited"),

@@ -12,6 +12,7 @@ mod hourly;
 mod ingest;
 mod report;
 mod rules;
+mod unknown;
 
 use anyhow::Result;
 
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export::run(ExportConfig::new(args))?,
         Command::Classify(args) => classify::run(ClassifyConfig::new(args)?)?,
         Command::Rules(crate::cli::RulesCommand::Check(args)) => return rules::check(args),
+        Command::Unknown(args) => unknown::run(args)?,
         Command::Generate(args) => generate::run(generate_options(args)?)?,
     }
     Ok(ExitCode::Success)

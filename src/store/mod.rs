@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
-use crate::aggregate::{AggKey, Aggregates, MORE_UNKNOWN_TEXTS, SampleKey, UnknownKey};
+use crate::aggregate::{
+    AggKey, Aggregates, MORE_UNKNOWN_TEXTS, SOURCE_IP_NOT_KEPT, SampleKey, UnknownKey,
+};
 use crate::classify::Class;
 use crate::error::Error;
 use crate::read::checkpoint::Checkpoint;
@@ -287,6 +289,7 @@ impl Store {
             let key = UnknownKey {
                 hour: row.get(0)?,
                 isp: id(row.get(1)?),
+                source_ip: SOURCE_IP_NOT_KEPT,
                 text: if text < 0 {
                     MORE_UNKNOWN_TEXTS
                 } else {
