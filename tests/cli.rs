@@ -479,3 +479,36 @@ fn unknown_lists_every_template_with_where_it_was_seen() {
         "{listing}"
     );
 }
+
+#[test]
+fn findings_quote_what_the_providers_codes_behind_them_mean() {
+    let report = report_json(&["testdata/sample"]);
+    let findings = report["findings"].as_array().unwrap();
+    let throttle = findings
+        .iter()
+        .find(|f| f["isp"] == "microsoft" && f["class"] == "rate_limited")
+        .expect("the sample's Microsoft throttling finding");
+    let codes = throttle["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(codes[0]["code"], "4.7.500");
+    assert_eq!(codes[0]["class"], "rate_limited");
+    assert!(
+        codes[0]["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://learn.microsoft.com/")
+    );
+    // A code the provider uses for several causes (Gmail's 4.7.0) is not quoted.
+    for f in findings.iter().filter(|f| f["isp"] == "gmail") {
+        assert!(f.get("codes").is_none(), "{f}");
+    }
+    let table = String::from_utf8(
+        deferwatch()
+            .args(["report", "testdata/sample"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(table.contains("Microsoft 4.7.500: Server busy."), "{table}");
+}

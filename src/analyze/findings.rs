@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use super::group::{GroupDay, is_placeholder_ip};
 use super::incidents::Incident;
 use super::status::{Status, Thresholds};
-use crate::classify::Class;
+use crate::classify::{Class, CodeNote};
 use crate::timefmt::hour_local;
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,6 +19,9 @@ pub struct Finding {
     pub message: String,
     /// The id of the incident behind it, when one was found.
     pub incident: Option<usize>,
+    /// What the provider codes in the replies behind it mean, with the provider's page.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<CodeNote>,
 }
 
 fn pct(rate: Option<f64>) -> String {
@@ -139,6 +142,7 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
         class: top.map(|(c, _)| c),
         message,
         incident: None,
+        codes: Vec::new(),
     })
 }
 
@@ -220,6 +224,7 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
             class: Some(class.to_string()),
             message,
             incident: None,
+            codes: Vec::new(),
         });
     }
     out
@@ -299,6 +304,7 @@ fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
             advice(class)
         ),
         incident: Some(incident.id),
+        codes: Vec::new(),
     }
 }
 

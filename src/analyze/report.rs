@@ -17,6 +17,7 @@ use super::metrics::{Dim, MetricRow, Period, Trend, compute, trends};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
+use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
@@ -83,6 +84,7 @@ pub fn build_report(
     let unknown_replies = unknown_replies(&aggregates, day, tz);
     let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
     let data_gaps = gaps(&aggregates, day, tz);
+    let day_samples = samples_of_day(&aggregates, day, tz);
     let cells = Cells::of_day(cells_frame(&aggregates, tz, Grain::Day)?, day)?;
     drop(aggregates);
     let groupings = [
@@ -108,6 +110,7 @@ pub fn build_report(
     let mut findings = find(&isps, &source_ips, &pools, thresholds);
     let day_hours = (first_hour_of_day(day, tz), first_hour_of_day(day + 1, tz));
     link_incidents(&mut findings, &incidents, day_hours, tz);
+    quote_provider_codes(&mut findings, &day_samples);
     let mut report = Report {
         day: Day(day),
         timezone: tz.name().to_string(),
@@ -263,6 +266,68 @@ fn group_day(
         classes: classes.remove(&row.keys).unwrap_or_default(),
         assessment: Some(assessment),
         history: Vec::new(),
+    }
+}
+
+/// The sample replies of the review day by (ISP, source IP, class), names resolved.
+type DaySamples = HashMap<(String, String, Class), String>;
+
+fn samples_of_day(aggregates: &Aggregates, day: i64, tz: Tz) -> DaySamples {
+    let utc_days = first_hour_of_day(day, tz).div_euclid(24)
+        ..=(first_hour_of_day(day + 1, tz) - 1).div_euclid(24);
+    let mut out = DaySamples::new();
+    for (key, sample) in &aggregates.samples {
+        if utc_days.contains(&i64::from(key.day)) {
+            let scope = (
+                aggregates.isps.name(key.isp).to_string(),
+                aggregates.source_ips.name(key.source_ip).to_string(),
+                key.class,
+            );
+            // Of two UTC days, the smaller hash wins, as for one day: independent of order.
+            out.entry(scope)
+                .and_modify(|text: &mut String| {
+                    if sample.text < *text {
+                        *text = sample.text.clone()
+                    }
+                })
+                .or_insert_with(|| sample.text.clone());
+        }
+    }
+    out
+}
+
+/// Gives each finding of a class the provider codes of that class in its replies (the
+/// sample replies of its ISP, source IP when it has one, and class), with what the
+/// provider says they mean. Codes the provider uses for several causes are left out.
+fn quote_provider_codes(findings: &mut [Finding], samples: &DaySamples) {
+    for finding in findings {
+        let Some(class) = finding.class.as_deref().and_then(Class::from_id) else {
+            continue;
+        };
+        let mut texts: Vec<&String> = samples
+            .iter()
+            .filter(|((isp, ip, c), _)| {
+                *isp == finding.isp
+                    && *c == class
+                    && finding.source_ip.as_ref().is_none_or(|f| f == ip)
+            })
+            .map(|(_, text)| text)
+            .collect();
+        texts.sort();
+        texts.dedup();
+        let mut notes: Vec<CodeNote> = Vec::new();
+        for text in texts {
+            let deciding = codes::found_in(codes::builtin(), &finding.isp, text)
+                .into_iter()
+                .filter(|code| code.class == Some(class));
+            for code in deciding {
+                let note = CodeNote::from(code);
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+        }
+        finding.codes = notes;
     }
 }
 

@@ -61,6 +61,36 @@ fn enhanced_range(code: &str) -> Option<(&str, u32, u32)> {
         .then_some((prefix, low, high))
 }
 
+/// The codes of `codes` that `text` carries, read for `isp`. A range (`4.7.500-699`) is
+/// left out when a code of the same provider in it was found: the code says more.
+pub fn found_in<'a>(codes: &'a [ProviderCode], isp: &str, text: &str) -> Vec<&'a ProviderCode> {
+    let lower = super::lowercase(text);
+    let mut found: Vec<&ProviderCode> = Vec::new();
+    let candidates = codes
+        .iter()
+        .filter(|code| code.applies_to(isp))
+        .filter(|code| {
+            // The substring test skips compiling a pattern for nearly every code.
+            let code_text = code.code.to_ascii_lowercase();
+            let literal = enhanced_range(&code_text).map_or(&code_text[..], |(prefix, ..)| prefix);
+            lower.contains(literal)
+                && regex::bytes::RegexBuilder::new(&code.pattern())
+                    .unicode(false)
+                    .build()
+                    .is_ok_and(|re| re.is_match(lower.as_bytes()))
+        });
+    for code in candidates {
+        let covered = enhanced_range(&code.code).is_some()
+            && found
+                .iter()
+                .any(|f| f.provider == code.provider && enhanced_range(&f.code).is_none());
+        if !covered {
+            found.push(code);
+        }
+    }
+    found
+}
+
 /// The built-in table, parsed once.
 pub fn builtin() -> &'static [ProviderCode] {
     static CODES: LazyLock<Vec<ProviderCode>> =
@@ -168,6 +198,29 @@ mod tests {
         assert!(re.is_match("550 5.7.606 access denied"));
         assert!(re.is_match("550 5.7.649 access denied"));
         assert!(!re.is_match("550 5.7.650 access denied"));
+    }
+
+    #[test]
+    fn a_range_is_found_and_gives_way_to_a_code_in_it() {
+        let row = |code: &str| ProviderCode {
+            provider: "Microsoft".into(),
+            isps: vec![],
+            code: code.into(),
+            class: Some(Class::RateLimited),
+            meaning: "m".into(),
+            link: "https://example.test".into(),
+            source: "test".into(),
+        };
+        let table = [row("4.7.500"), row("4.7.500-699")];
+        let codes = |text| {
+            found_in(&table, "other", text)
+                .into_iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("451 4.7.606 access denied"), ["4.7.500-699"]);
+        assert_eq!(codes("451 4.7.500 server busy"), ["4.7.500"]);
+        assert!(codes("451 4.7.700 busy").is_empty());
     }
 
     #[test]

@@ -123,15 +123,7 @@ impl Classifier {
 
     /// The provider codes of the table that `text` carries, read for `isp`.
     pub fn codes_in(&self, isp: &str, text: &str) -> Vec<&ProviderCode> {
-        let lower = lowercase(text);
-        self.codes
-            .iter()
-            .filter(|code| code.applies_to(isp))
-            .filter(|code| {
-                lower.contains(&code.code.to_ascii_lowercase())
-                    && compile(&code.pattern()).is_some_and(|re| re.is_match(lower.as_bytes()))
-            })
-            .collect()
+        super::codes::found_in(self.codes, isp, text)
     }
 
     fn rule_match(&self, rule: &Rule, lower: &str, status: Option<&str>) -> RuleMatch {

@@ -192,7 +192,18 @@ impl Markup for Html {
             "<div class=\"finding {0}\"><span class=\"status {0}\">{0}</span> {1}</div>",
             f.severity.id(),
             escape(&f.message)
-        )
+        )?;
+        for code in &f.codes {
+            writeln!(
+                out,
+                "<div class=\"code\"><code>{}</code> ({}): {} <a href=\"{3}\">{3}</a></div>",
+                escape(&code.code),
+                escape(&code.provider),
+                escape(&code.meaning),
+                escape(&code.link)
+            )?;
+        }
+        Ok(())
     }
 
     fn incidents(

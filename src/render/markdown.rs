@@ -103,7 +103,18 @@ impl Markup for Markdown {
     }
 
     fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-        writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))
+        writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))?;
+        for code in &f.codes {
+            writeln!(
+                out,
+                "  - `{}` ({}): {} <{}>",
+                cell(&code.code),
+                cell(&code.provider),
+                cell(&code.meaning),
+                code.link
+            )?;
+        }
+        Ok(())
     }
 
     fn incidents(

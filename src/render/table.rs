@@ -142,7 +142,15 @@ impl Markup for Table {
 
     fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         let tag = self.paint(f.severity, format!("{:<6}", f.severity.id().to_uppercase()));
-        writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))
+        writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))?;
+        for code in &f.codes {
+            let note = format!(
+                "{} {}: {} {}",
+                code.provider, code.code, code.meaning, code.link
+            );
+            writeln!(out, "{}", wrap(&note, "       ", 7))?;
+        }
+        Ok(())
     }
 
     fn incidents(
@@ -256,6 +264,7 @@ mod tests {
             class: None,
             message: "gmail deferrals rose".into(),
             incident: None,
+            codes: Vec::new(),
         };
         let mut out = Vec::new();
         Table { color: true }.finding(&mut out, &finding).unwrap();

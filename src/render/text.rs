@@ -36,6 +36,7 @@ tr.watch td { background: #fff8e1; } tr.alert td { background: #ffebee; }
 .status.alert { color: #c62828; } .status.watch { color: #ef6c00; } .status.ok { color: #2e7d32; }
 .finding { margin: 6px 0; padding: 6px 10px; border-left: 4px solid #bdbdbd; background: #fafafa; }
 .finding.alert { border-color: #c62828; } .finding.watch { border-color: #ef6c00; }
+.code { margin: -4px 0 6px 14px; font-size: 90%; color: #424242; overflow-wrap: anywhere; }
 .notice { padding: 8px 12px; background: #fff3e0; border: 1px solid #ffcc80; }
 .reply { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12px; word-break: break-all; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: baseline; }
