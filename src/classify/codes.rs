@@ -51,6 +51,61 @@ impl ProviderCode {
     }
 }
 
+/// How a code is found without the automaton: as a whole token of the reply, or as a
+/// token in a range of enhanced codes. Codes written with other characters (`(BL)`) are
+/// left to a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeToken {
+    Exact(String),
+    Range { prefix: String, low: u32, high: u32 },
+}
+
+impl CodeToken {
+    /// Whether one of `tokens` (from [`tokens`]) is this code.
+    pub fn is_in(&self, tokens: &[&str]) -> bool {
+        match self {
+            CodeToken::Exact(code) => tokens.iter().any(|t| t == code),
+            CodeToken::Range { prefix, low, high } => tokens.iter().any(|t| {
+                t.strip_prefix(prefix.as_str())
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| (*low..=*high).contains(&n))
+            }),
+        }
+    }
+}
+
+/// Characters a code token is made of; everything else separates tokens.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '-')
+}
+
+/// The tokens of lowercased reply text a code can be: runs of letters, digits, `.`, `:`,
+/// `_` and `-`, without a trailing `.`, `:` or `-` (`5.7.1.` is `5.7.1`).
+pub fn tokens(lower: &str) -> Vec<&str> {
+    lower
+        .split(|c: char| !is_token_char(c))
+        .map(|t| t.trim_end_matches(['.', ':', '-']))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+impl ProviderCode {
+    /// How this code is found by token; `None` when it needs its pattern.
+    pub fn token(&self) -> Option<CodeToken> {
+        let code = self.code.to_ascii_lowercase();
+        if let Some((prefix, low, high)) = enhanced_range(&code) {
+            return Some(CodeToken::Range {
+                prefix: prefix.to_string(),
+                low,
+                high,
+            });
+        }
+        let plain =
+            code.chars().all(is_token_char) && !code.ends_with(['.', ':', '-']) && !code.is_empty();
+        plain.then_some(CodeToken::Exact(code))
+    }
+}
+
 /// `5.7.606-649` -> (`5.7.`, 606, 649).
 fn enhanced_range(code: &str) -> Option<(&str, u32, u32)> {
     let (first, high) = code.split_once('-')?;
@@ -198,6 +253,40 @@ mod tests {
         assert!(re.is_match("550 5.7.606 access denied"));
         assert!(re.is_match("550 5.7.649 access denied"));
         assert!(!re.is_match("550 5.7.650 access denied"));
+    }
+
+    #[test]
+    fn codes_are_found_as_whole_tokens() {
+        let lower = "550 5.7.1. [tss04] rtr:bl: (s3150) aup#cdrbl 4.7.606 x5.7.1";
+        let tokens = tokens(lower);
+        let exact = |c: &str| CodeToken::Exact(c.into()).is_in(&tokens);
+        assert!(
+            exact("5.7.1") && exact("tss04") && exact("rtr:bl") && exact("s3150") && exact("cdrbl")
+        );
+        assert!(!exact("5.7") && !exact("bl") && !exact("tss0"));
+        let range = |low, high| {
+            CodeToken::Range {
+                prefix: "4.7.".into(),
+                low,
+                high,
+            }
+            .is_in(&tokens)
+        };
+        assert!(range(600, 649) && !range(650, 699));
+        let code = |c: &str| ProviderCode {
+            provider: "x".into(),
+            isps: vec![],
+            code: c.into(),
+            class: None,
+            meaning: "m".into(),
+            link: "https://example.test".into(),
+            source: "test".into(),
+        };
+        assert_eq!(
+            code("TSS04").token(),
+            Some(CodeToken::Exact("tss04".into()))
+        );
+        assert_eq!(code("(BL)").token(), None);
     }
 
     #[test]

@@ -79,6 +79,7 @@ impl Classifier {
             .collect();
         let mut matches = self
             .matching_rules(isp, &normalized)
+            .into_iter()
             .map(|rule| self.rule_match(rule, &lower, normalized.status.as_deref()));
         let (decided_by, note) = if rule == EXPIRED_BOUNCE_RULE {
             (
@@ -112,6 +113,7 @@ impl Classifier {
         let mut buf = Vec::new();
         let normalized = reply.mask(&mut buf).normalize();
         self.matching_rules(isp, &normalized)
+            .into_iter()
             .map(|rule| rule.id.as_str())
             .collect()
     }
@@ -127,13 +129,20 @@ impl Classifier {
     }
 
     fn rule_match(&self, rule: &Rule, lower: &str, status: Option<&str>) -> RuleMatch {
-        let matched = rule
+        let by_pattern = rule
             .text
             .and_then(|index| compile(&self.patterns[index]))
             .and_then(|re| {
                 re.find(lower.as_bytes())
                     .map(|m| String::from_utf8_lossy(m.as_bytes()).trim().to_string())
             });
+        let by_token = rule.token.as_ref().and_then(|code| {
+            super::codes::tokens(lower)
+                .into_iter()
+                .find(|t| code.is_in(&[t]))
+                .map(String::from)
+        });
+        let matched = by_pattern.or(by_token);
         RuleMatch {
             rule: rule.id.clone(),
             tier: rule.tier.name(),

@@ -52,6 +52,8 @@ struct Rule {
     /// Index into the text patterns, when the rule has one.
     text: Option<usize>,
     status: Option<Regex>,
+    /// A provider code found as a token of the text, outside the automaton.
+    token: Option<codes::CodeToken>,
 }
 
 /// The decision for one reply: its class, the rule that gave it, and the text it was decided on.
@@ -127,19 +129,27 @@ impl Classifier {
                 class,
                 text,
                 status,
+                token: None,
             });
         }
         let codes = codes::builtin();
         for code in codes {
             let Some(class) = code.class else { continue };
-            patterns.push(code.pattern());
+            // Codes are found by token: a few hundred patterns that each start at any
+            // separator made the automaton's states too many to cache.
+            let token = code.token();
+            let text = token.is_none().then(|| {
+                patterns.push(code.pattern());
+                patterns.len() - 1
+            });
             rules.push(Rule {
                 id: format!("code:{}", code.code),
                 tier: Tier::Code,
                 isps: code.isps.clone(),
                 class,
-                text: Some(patterns.len() - 1),
+                text,
                 status: None,
+                token,
             });
         }
         for &(tier, table) in BUILTIN_TIERS {
@@ -160,6 +170,7 @@ impl Classifier {
                     class: builtin.class,
                     text,
                     status,
+                    token: None,
                 });
             }
         }
@@ -205,28 +216,30 @@ impl Classifier {
 
     /// The class and rule id of the first rule for `isp` matching `reply`.
     fn first_matching_rule<'a>(&'a self, isp: &str, reply: &Reply) -> (Class, &'a str) {
-        match self.matching_rules(isp, reply).next() {
+        match self.matching_rules(isp, reply).first() {
             Some(rule) => (rule.class, &rule.id),
             None => (Class::Other, NO_RULE),
         }
     }
 
     /// The rules for `isp` that match `reply`, in table order: the first one decides.
-    fn matching_rules<'a: 'b, 'b>(
-        &'a self,
-        isp: &'b str,
-        reply: &'b Reply,
-    ) -> impl Iterator<Item = &'a Rule> + 'b {
-        let matched = self.texts.matches(lowercase(&reply.text).as_bytes());
-        self.rules.iter().filter(move |rule| {
-            (rule.isps.is_empty() || rule.isps.iter().any(|i| i == isp))
-                && rule
-                    .text
-                    .is_none_or(|index| matched.contains(PatternID::must(index)))
-                && rule.status.as_ref().is_none_or(|status| {
-                    reply.status.as_deref().is_some_and(|s| status.is_match(s))
-                })
-        })
+    fn matching_rules(&self, isp: &str, reply: &Reply) -> Vec<&Rule> {
+        let lower = lowercase(&reply.text);
+        let matched = self.texts.matches(lower.as_bytes());
+        let tokens = codes::tokens(&lower);
+        self.rules
+            .iter()
+            .filter(|rule| {
+                (rule.isps.is_empty() || rule.isps.iter().any(|i| i == isp))
+                    && rule.token.as_ref().is_none_or(|code| code.is_in(&tokens))
+                    && rule
+                        .text
+                        .is_none_or(|index| matched.contains(PatternID::must(index)))
+                    && rule.status.as_ref().is_none_or(|status| {
+                        reply.status.as_deref().is_some_and(|s| status.is_match(s))
+                    })
+            })
+            .collect()
     }
 }
 
