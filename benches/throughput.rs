@@ -23,6 +23,7 @@ fn one_day() -> (Vec<u8>, u64) {
         rotate_rows: 1_000_000,
         gzip: false,
         source_ips: deferwatch::generate::DEFAULT_SOURCE_IPS,
+        fleet: false,
         scenario: deferwatch::generate::scenario::Scenario::Sample,
     })
     .unwrap();

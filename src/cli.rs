@@ -76,7 +76,7 @@ pub enum Command {
     Rules(RulesCommand),
     /// Writes realistic, seeded acct logs with injected incidents and their ground truth.
     #[command(
-        after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big\n  deferwatch generate --days 8 --scenario mixed --seed 7 --out /tmp/incidents"
+        after_help = "Examples:\n  deferwatch generate --days 35 --out /tmp/acct\n  deferwatch generate --days 30 --rows-per-day 150000 --gzip --out /tmp/big\n  deferwatch generate --days 8 --scenario mixed --seed 7 --out /tmp/incidents\n  deferwatch generate --days 30 --source-ips 2000 --out /tmp/fleet   (large-fleet layout)"
     )]
     Generate(GenerateArgs),
 }
@@ -398,9 +398,13 @@ pub struct GenerateArgs {
     /// Compress the files with gzip, as logrotate does.
     #[arg(long)]
     pub gzip: bool,
-    /// Sending IPs to spread rows over (203.0.113.10 onwards; at most 240).
-    #[arg(long, value_name = "N", default_value_t = crate::generate::DEFAULT_SOURCE_IPS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=240))]
+    /// Sending IPs to spread rows over (203.0.113.10 onwards; at most 5,000).
+    #[arg(long, value_name = "N", default_value_t = crate::generate::DEFAULT_SOURCE_IPS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=5000))]
     pub source_ips: usize,
+    /// Lay the IPs out as a large fleet: VirtualMTAs of 8 IPs, pools of 64, volume skewed
+    /// toward a few IPs, one IP in four IPv6 beyond the first 240. Implied above 240 IPs.
+    #[arg(long)]
+    pub fleet: bool,
     /// The incidents to inject: the sample's three, none, or a mix drawn from the seed
     /// (PTR loss, FCrDNS break, blocklisting, DKIM auth failure, connection outage,
     /// throttling spike; some co-occurring, some recovering). truth.json lists them.

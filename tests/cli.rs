@@ -512,3 +512,43 @@ fn findings_quote_what_the_providers_codes_behind_them_mean() {
     .unwrap();
     assert!(table.contains("Microsoft 4.7.500: Server busy."), "{table}");
 }
+
+#[test]
+fn a_large_fleet_is_generated_with_ipv6_vmtas_pools_and_exact_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    deferwatch()
+        .args([
+            "generate",
+            "--days",
+            "1",
+            "--rows-per-day",
+            "30000",
+            "--source-ips",
+            "2000",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let path = dir.path().to_str().unwrap();
+    let distinct = |by: &str| -> std::collections::BTreeSet<String> {
+        hourly_csv(&["--by", by, path])
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .filter(|v| !v.is_empty()) // queue-level rows have no pool
+            .collect()
+    };
+    let ips = distinct("source_ip");
+    assert!(ips.len() > 1_800, "{} IPs", ips.len());
+    assert!(ips.iter().any(|ip| ip.starts_with("2001:db8:25::")));
+    assert!(ips.contains("203.0.113.10") && ips.iter().any(|ip| ip.starts_with("198.18.")));
+    assert_eq!(distinct("vmta").len(), 250);
+    assert_eq!(distinct("pool").len(), 32);
+    let ours: Vec<String> = hourly_csv(&["--by", "isp", path])
+        .lines()
+        .map(|l| l.split(',').take(7).collect::<Vec<_>>().join(","))
+        .collect();
+    let truth = std::fs::read_to_string(dir.path().join("truth-hourly.txt")).unwrap();
+    assert_eq!(ours, truth.lines().collect::<Vec<_>>());
+}

@@ -424,6 +424,7 @@ pub fn generate_options(args: GenerateArgs) -> Result<GenerateOptions, Error> {
         rotate_rows: args.rotate_rows,
         gzip: args.gzip,
         source_ips: args.source_ips,
+        fleet: args.fleet || args.source_ips > crate::generate::SMALL_FLEET_IPS,
         scenario: args.scenario,
     })
 }

@@ -21,12 +21,47 @@ use scenario::{Action, Injected, Scenario};
 const SERVER_TZ: Tz = chrono_tz::America::New_York;
 /// The default number of sending IPs: 203.0.113.10 onwards.
 pub const DEFAULT_SOURCE_IPS: usize = 6;
-/// The most sending IPs the generator spreads rows over (203.0.113.10 to .249).
-pub const MAX_SOURCE_IPS: usize = 240;
+/// The most sending IPs the generator spreads rows over.
+pub const MAX_SOURCE_IPS: usize = 5_000;
+/// Beyond this many IPs the fleet layout is used (see [`GenerateOptions::fleet`]).
+pub const SMALL_FLEET_IPS: usize = 240;
 
-/// The sending IP with index `i`.
+/// The sending IP with index `i`: 203.0.113.10 to .249 for the first 240; beyond them one
+/// in four is IPv6 (2001:db8:25::/64), the rest IPv4 in 198.18.0.0/15.
 fn source_ip(i: usize) -> String {
-    format!("203.0.113.{}", 10 + i)
+    if i < SMALL_FLEET_IPS {
+        format!("203.0.113.{}", 10 + i)
+    } else if i % 4 == 3 {
+        format!("2001:db8:25::{i:x}")
+    } else {
+        format!("198.{}.{}.{}", 18 + i / 62_500, i / 250 % 250, i % 250 + 1)
+    }
+}
+
+/// The VirtualMTA and pool of the IP with index `i`. A small fleet has a VirtualMTA per IP
+/// and two pools; a large one VirtualMTAs of 8 IPs and pools of 64, as large
+/// configurations group them.
+fn vmta_and_pool(i: usize, fleet: bool) -> (String, String) {
+    if fleet {
+        (
+            format!("vmta-{}", i / 8 + 1),
+            format!("pool-{}", i / 64 + 1),
+        )
+    } else {
+        let pool = if i < 3 { "pool-a" } else { "pool-b" };
+        (format!("vmta-{}", i + 1), pool.to_string())
+    }
+}
+
+/// The IP a row goes out of. In a large fleet volume is skewed, as ESPs' is: the density
+/// falls as 1/sqrt(index), so the first tenth of the IPs carries about a third of the mail.
+fn pick_ip(rng: &mut Rng, ips: usize, fleet: bool) -> usize {
+    if fleet {
+        let u = rng.unit();
+        ((u * u * ips as f64) as usize).min(ips - 1)
+    } else {
+        rng.below(ips)
+    }
 }
 const HEADER: &str = "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,dlvEsmtpAvailable,dlvSize,vmta,jobId,envId,queue,vmtaPool";
 
@@ -161,6 +196,8 @@ pub struct GenerateOptions {
     pub gzip: bool,
     /// Sending IPs (at most [`MAX_SOURCE_IPS`]).
     pub source_ips: usize,
+    /// The large-fleet layout: VirtualMTAs of 8 IPs, pools of 64, skewed volume per IP.
+    pub fleet: bool,
     pub scenario: Scenario,
 }
 
@@ -265,7 +302,7 @@ fn day_rows(
         };
         let time = day_start + hour_weight * 3600 + rng.below(3600) as i64;
         let profile = pick_profile(rng);
-        let ip_index = rng.below(o.source_ips.clamp(1, MAX_SOURCE_IPS));
+        let ip_index = pick_ip(rng, o.source_ips.clamp(1, MAX_SOURCE_IPS), o.fleet);
         let ip = source_ip(ip_index);
         let ip = ip.as_str();
         let domain = profile.domains[rng.below(profile.domains.len())];
@@ -330,8 +367,8 @@ fn day_rows(
             .replace("{ip}", ip)
             .replace("{rcpt}", &rcpt)
             .replace("{id}", &id);
-        let vmta = format!("vmta-{}", ip_index + 1);
-        let pool = if ip_index < 3 { "pool-a" } else { "pool-b" };
+        let (vmta, pool) = vmta_and_pool(ip_index, o.fleet);
+        let pool = pool.as_str();
         rows.push(Row {
             time,
             kind,
