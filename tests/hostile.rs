@@ -924,3 +924,43 @@ fn an_ingest_with_an_unreadable_file_fails_and_catches_up_later() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(rows_read(&["--store", store])["t"], 2 * 9 * 24);
 }
+
+#[test]
+fn rule_writers_tools_take_hostile_replies() {
+    // Not UTF-8, a NUL, a megabyte on one line, a reply that is only separators: each is
+    // classified and explained, nothing stops the run.
+    let mut input = b"550 5.7.1 caf\xe9 \xff\xfe rejected\n550 \0 IP not in DNS\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 1 << 20));
+    input.extend_from_slice(b" 5.7.25 reverse dns\n;;;;smtp;;;;\n");
+    for args in [
+        &["classify"][..],
+        &["classify", "--explain"],
+        &["classify", "--explain", "--format", "json"],
+        &["classify", "--stats"],
+    ] {
+        let out = Command::cargo_bin("deferwatch")
+            .unwrap()
+            .args(args)
+            .write_stdin(input.clone())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if args.len() == 1 {
+            let classes: Vec<&str> = stdout
+                .lines()
+                .map(|l| l.split('\t').next().unwrap())
+                .collect();
+            assert_eq!(
+                classes,
+                ["policy", "rdns_missing", "rdns_missing", "other"],
+                "{stdout}"
+            );
+        }
+    }
+}

@@ -302,6 +302,11 @@ fn push_masked(token: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(b"<ip>");
     } else if looks_like_id(token, 12) {
         out.extend_from_slice(b"<id>");
+    } else if let Some((before, after)) = hex_id(token) {
+        // A queue id in hex (`[aebce0f1acbbcec7]`) has too few digits for the test above.
+        out.extend_from_slice(before);
+        out.extend_from_slice(b"<id>");
+        out.extend_from_slice(after);
     } else if token.contains(&b'.') {
         push_labels_masked(token, out);
     } else {
@@ -322,6 +327,18 @@ fn push_labels_masked(token: &[u8], out: &mut Vec<u8>) {
             out.extend_from_slice(label);
         }
     }
+}
+
+/// A hexadecimal id of 12 or more characters with a digit among them, inside punctuation
+/// such as brackets: the punctuation before and after it.
+fn hex_id(token: &[u8]) -> Option<(&[u8], &[u8])> {
+    let start = token.iter().position(u8::is_ascii_alphanumeric)?;
+    let end = token.iter().rposition(u8::is_ascii_alphanumeric)? + 1;
+    let core = &token[start..end];
+    let is_id = core.len() >= 12
+        && core.iter().all(u8::is_ascii_hexdigit)
+        && core.iter().any(u8::is_ascii_digit);
+    is_id.then(|| (&token[..start], &token[end..]))
 }
 
 /// At least `min_len` bytes, of which at least 30% are digits.
@@ -351,6 +368,18 @@ fn is_status(token: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_queue_ids_are_masked_but_words_are_not() {
+        let mut out = Vec::new();
+        mask_variable_tokens(
+            b"451 4.3.2 retry [aebce0f1acbbcec7] (DEADBEEF0123ab) acceptable",
+            &mut out,
+        );
+        assert_eq!(out, b"451 4.3.2 retry [<id>] (<id>) acceptable");
+        mask_variable_tokens(b"decaffeinated facade 0xabc", &mut out);
+        assert_eq!(out, b"decaffeinated facade 0xabc");
+    }
 
     #[test]
     fn the_remote_reply_decides_after_powermtas_own_status() {

@@ -20,9 +20,17 @@ struct Line<'a> {
 
 pub fn run(config: ClassifyConfig) -> Result<()> {
     let texts: Vec<String> = if config.texts.is_empty() {
+        // Bytes, not text: a reply copied from a log may not be UTF-8.
         std::io::stdin()
             .lock()
-            .lines()
+            .split(b'\n')
+            .map(|line| {
+                line.map(|l| {
+                    String::from_utf8_lossy(&l)
+                        .trim_end_matches('\r')
+                        .to_string()
+                })
+            })
             .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
             .collect::<Result<_, _>>()?
     } else {
