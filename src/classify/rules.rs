@@ -250,6 +250,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
             r"|(?:bad|invalid|malformed|bogus|forged) (?:helo|ehlo)|fully.qualified (?:host ?name|domain)|unverif[iy]able",
             r"|fcrdns|forward.confirm|does not resolve (?:back )?to|not resolve to your|reverse dns validation failed",
             r"|does not identify itself correctly|impersonating|you are not localhost|address literal",
+            r"|(?:helo|ehlo|host ?name)[^.;]{0,40}\bfqdn\b|(?:cannot|can't|could not|unable to) (?:resolve|verify) your (?:host ?name|helo|ehlo)",
         ),
     ),
     text(
@@ -284,7 +285,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         concat!(
             r"blocked using [a-z0-9-]+\.[a-z]|\bdnsbl|\brbl\b|block ?list|black ?list|blacklisted|spamhaus|sorbs\.net|barracuda",
             r"|spamcop|uribl|surbl|\bcbl\b|banned sending ip|banned sender|listed (?:on|in|at|by|as)",
-            r"|found on one or more|\(BL\)|ipcheck\.proofpoint\.com|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
+            r"|found on one or more|\(BL\)|\bip(?: address)?\b[^.;]{0,40}\b(?:is|has been|was) (?:blocked|banned|blacklisted)|ipcheck\.proofpoint\.com|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
             r"|lista negra|liste noire|schwarze[n]? liste|lista nera|zwarte lijst|черн\S* спис|黑名单|ブラックリスト",
         ),
     ),
@@ -320,6 +321,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         Policy,
         concat!(
             r"relay(?:ing)? (?:access )?(?:denied|not permitted|prohibited)|as a relay|allowed rcpthosts|list of allowed hosts",
+            r"|unable to relay|relay(?:ing)? (?:is )?not (?:allowed|permitted)|(?:do|does) not relay|open relay",
             r"|not (?:a )?(?:local|accepted) domain|(?:relay|sending) denied|not accepting (?:e-?mail|mail) for",
         ),
     ),
@@ -406,6 +408,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
             r"host unknown|host not found|domain (?:name )?not found|no such domain|nxdomain|null ?mx",
             r"|does not accept mail|invalid domain|domain is not reachable|bad destination system",
             r"|unrouteable|no relevant answers|no mx record|find a mail exchanger|name or service not known",
+            r"|mx records point to non-existent|no valid mx",
         ),
     ),
     text(
@@ -416,6 +419,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
             r"|lost connection|no answer from host|could not be reached|requests to connect|refused to talk",
             r"|unable to connect|network is unreachable|host unreachable|service not available",
             r"|establish an smtp connection|not accepting connections|name service error|(?:mx|dns|host ?name|name) lookup (?:error|failure)|dns error",
+            r"|lookup did not complete",
         ),
     ),
     text(

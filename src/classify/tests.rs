@@ -366,6 +366,30 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("other", "550 Not allowed here", "policy", "policy"),
     (
         "other",
+        "550 5.7.1 Unable to relay",
+        "relay-denied",
+        "policy",
+    ),
+    (
+        "other",
+        "554 IP 203.0.113.7 is blocked. For assistance forward this email to abuse_rbl@example.net",
+        "blocklist",
+        "blocklisted",
+    ),
+    (
+        "other",
+        "all relevant MX records point to non-existent hosts",
+        "domain-invalid",
+        "domain_invalid",
+    ),
+    (
+        "other",
+        "host lookup did not complete",
+        "connection",
+        "connection",
+    ),
+    (
+        "other",
         "451 4.3.0 Mail server temporarily rejected message.",
         "temporary-rejection",
         "other",
