@@ -144,6 +144,9 @@ impl IspResolver {
         if let Some(isp) = self.by_domain(queue_domain.trim()) {
             return isp;
         }
+        if let Some(isp) = rollup_isp(queue_domain.trim()) {
+            return isp;
+        }
         OTHER
     }
 
@@ -175,6 +178,44 @@ impl IspResolver {
         }
         None
     }
+}
+
+/// First labels of MX rollup queue names (`<mx-rollup-list>` in the PowerMTA config,
+/// `google.rollup/vmta1` in the `queue` field) that name one ISP without doubt. A rollup is
+/// named by the site, so only the names sites use for these providers are here; `mail`
+/// (mail.ru? any mail host?) is not.
+const ROLLUP_FIRST_LABELS: &[(&str, &str)] = &[
+    ("google", "gmail"),
+    ("googlemail", "gmail"),
+    ("gmail", "gmail"),
+    ("yahoo", "yahoo"),
+    ("aol", "yahoo"),
+    ("hotmail", "microsoft"),
+    ("outlook", "microsoft"),
+    ("msn", "microsoft"),
+    ("microsoft", "microsoft"),
+    ("apple", "apple"),
+    ("icloud", "apple"),
+    ("comcast", "comcast"),
+    ("att", "att"),
+    ("gmx", "gmx"),
+    ("gmxnet", "gmx"),
+    ("webde", "webde"),
+    ("orange", "orange"),
+    ("mailru", "mailru"),
+    ("yandex", "yandex"),
+    ("proton", "proton"),
+    ("protonmail", "proton"),
+];
+
+/// The ISP of a queue named `NAME.rollup`, when NAME is one of [`ROLLUP_FIRST_LABELS`].
+fn rollup_isp(queue_domain: &str) -> Option<&'static str> {
+    let name = queue_domain.to_ascii_lowercase();
+    let first = name.strip_suffix(".rollup")?;
+    ROLLUP_FIRST_LABELS
+        .iter()
+        .find(|(label, _)| *label == first)
+        .map(|&(_, isp)| isp)
 }
 
 /// The parts of a row's fields that decide its ISP. [`IspResolver::resolve`] reads nothing
@@ -271,6 +312,26 @@ mod tests {
             isp(&r, "mx.xn--bcher-kva.de (1.2.3.4)", "", "bücher.de/v"),
             OTHER
         );
+    }
+
+    #[test]
+    fn rollup_queues_are_placed_by_an_unambiguous_first_label() {
+        let r = builtin();
+        for (queue, expected) in [
+            ("google.rollup/vmta1", "gmail"),
+            ("gmxnet.rollup/vmta1", "gmx"),
+            ("webde.rollup/vmta1", "webde"),
+            ("apple.rollup/vmta1", "apple"),
+            ("Hotmail.Rollup/vmta1", "microsoft"),
+            ("aol.rollup/vmta1", "yahoo"),
+            // `mail` could be mail.ru or any mail host: not guessed.
+            ("mail.rollup/vmta1", OTHER),
+            ("google.pool/vmta1", OTHER),
+        ] {
+            assert_eq!(isp(&r, "", "", queue), expected, "{queue}");
+        }
+        // The MX host and the recipient domain still come first.
+        assert_eq!(isp(&r, "", "a@gmx.de", "google.rollup/vmta1"), "gmx");
     }
 
     #[test]

@@ -552,3 +552,39 @@ fn a_large_fleet_is_generated_with_ipv6_vmtas_pools_and_exact_counts() {
     let truth = std::fs::read_to_string(dir.path().join("truth-hourly.txt")).unwrap();
     assert_eq!(ours, truth.lines().collect::<Vec<_>>());
 }
+
+#[test]
+fn headerless_rows_with_trailing_header_fields_are_read_by_the_default_layout() {
+    // PowerMTA's 23 default fields, then three `header_*` fields a record-fields line
+    // added; no header line, as in a pipe or a file cut after rotation. A row too short
+    // for the layout is still counted as malformed.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("acct-cut.csv");
+    let row = |kind: &str, diag: &str, extra: &str| {
+        format!(
+            "{kind},2026-10-01 10:00:00+0000,2026-10-01 09:59:00+0000,a@example.com,u@gmail.com,,failed,5.0.0 (undefined status),\"{diag}\",gmail-smtp-in.l.google.com (142.250.1.1),bad-mailbox,smtp,,smtp,203.0.113.7,142.250.1.1,PIPELINING,1200,vmta1,job1,,gmail.com/vmta1,pool1{extra}\n"
+        )
+    };
+    let text = [
+        row(
+            "b",
+            "smtp;550 5.1.1 user unknown",
+            ",List-Id-x,Subject-y,X-Job-z",
+        ),
+        row("t", "smtp;421 4.7.0 no PTR record", ",,,"),
+        "b,2026-10-01 10:00:00+0000,too,short\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let csv = hourly_csv(&["--by", "isp,class", log.to_str().unwrap()]);
+    assert!(csv.contains(",gmail,user_unknown,"), "{csv}");
+    assert!(csv.contains(",gmail,rdns_missing,"), "{csv}");
+    let out = deferwatch()
+        .args(["report", "--format", "json", "--day", "2026-10-01"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["input"]["malformed"], 1, "{}", report["input"]);
+    assert_eq!(report["input"]["rows"]["b"], 1);
+}

@@ -217,10 +217,16 @@ impl<S: RecordSink + ?Sized> RowReader<'_, S> {
 
     fn handle_record(&mut self, row: Row<'_>, line: u64) {
         let stats = &mut *self.stats;
+        // No header line (a pipe, a file cut after rotation): PowerMTA's default layout.
+        // Its 23 fields come first in every row it writes; fields a `record-fields` line
+        // adds (`header_*`) trail them, so a longer row is read by the same layout and its
+        // extra fields are left unnamed, whether the layout was assumed or written.
         let cols = self
             .columns
             .get_or_insert_with(|| Columns::from_header_line(DEFAULT_HEADER));
-        if row.len() != cols.width {
+        let fits =
+            row.len() == cols.width || (cols.header == DEFAULT_HEADER && row.len() > cols.width);
+        if !fits {
             stats.count_malformed(line, MalformedReason::WrongFieldCount);
             return;
         }
