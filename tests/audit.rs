@@ -513,3 +513,56 @@ fn audit_errors_say_what_to_do_and_exit_3() {
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
 }
+
+/// The lines a PowerMTA config has that the audit cannot use (a range, a template
+/// placeholder, an include of a file on another machine) are warnings with file and line;
+/// the audit still runs, and the range covers the IPs of the logs inside it.
+#[test]
+fn config_lines_the_audit_cannot_use_do_not_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "<virtual-mta ranged>\n  smtp-source-host 203.0.113.20/30 mta20.example.test\n</virtual-mta>\nsmtp-source-host {{ sending_ip }} {{ ehlo }}\ninclude /etc/pmta/not-on-this-machine.conf\n",
+    )
+    .unwrap();
+    // Nothing answers DNS here: the verdicts are unknown, but the inventory is complete.
+    let port = free_port();
+    let output = Command::cargo_bin("deferwatch")
+        .unwrap()
+        .args([
+            "audit",
+            "--resolver",
+            &format!("127.0.0.1:{port}"),
+            "--dns-timeout",
+            "1",
+        ])
+        .arg("--pmta-config")
+        .arg(&config)
+        .args(["--format", "json", "testdata/audit/acct-audit.csv"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("config:4: smtp-source-host"), "{stderr}");
+    assert!(
+        stderr.contains("config:5: cannot read included file"),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ip = json["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ip| ip["ip"] == "203.0.113.20")
+        .expect("the logs' IP inside the range");
+    assert_eq!(ip["found_in"], serde_json::json!(["config", "logs"]));
+    assert_eq!(ip["ehlo"], serde_json::json!(["mta20.example.test"]));
+    assert_eq!(ip["vmtas"], serde_json::json!(["ranged"]));
+    let outside = json["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ip| ip["ip"] == "203.0.113.10")
+        .unwrap();
+    assert_eq!(outside["found_in"], serde_json::json!(["logs"]));
+}

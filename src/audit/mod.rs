@@ -115,6 +115,21 @@ fn inventory(inputs: &AuditInputs) -> BTreeMap<IpAddr, Sender> {
             }
         }
     }
+    // An IP of the logs inside an `smtp-source-host` range is the config's, with that
+    // line's EHLO name.
+    if let (Some(pmta), Some(logs)) = (&inputs.pmta, &inputs.logs) {
+        for ip in logs.ips.keys() {
+            for range in pmta.source_ranges.iter().filter(|r| r.contains(*ip)) {
+                let sender = senders.entry(*ip).or_default();
+                sender.found("config");
+                sender.ehlos.insert(range.ehlo.clone());
+                if let Some(vmta) = &range.vmta {
+                    sender.vmtas.insert(vmta.clone());
+                    sender.pools.extend(pmta.pools_of(vmta));
+                }
+            }
+        }
+    }
     for (ip, ehlo) in &inputs.by_hand {
         let sender = senders.entry(*ip).or_default();
         sender.found("command line");

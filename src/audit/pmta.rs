@@ -19,12 +19,47 @@ pub struct SourceHost {
     pub location: String,
 }
 
+/// An `smtp-source-host` line with a range (`smtp-source-host 10/8 mta.example.net`):
+/// PowerMTA rotates over the local addresses in it, so it covers the IPs of the range that
+/// the logs show sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRange {
+    pub network: IpAddr,
+    pub prefix_len: u8,
+    pub ehlo: String,
+    pub vmta: Option<String>,
+    pub location: String,
+}
+
+impl SourceRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix_len))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix_len))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What the audit needs from a PowerMTA config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PmtaConfig {
     pub source_hosts: Vec<SourceHost>,
+    pub source_ranges: Vec<SourceRange>,
     /// Pool name -> its VirtualMTAs, in file order.
     pub pools: BTreeMap<String, Vec<String>>,
+    /// Lines that could not be used (`file:line: why`): a run never stops over one.
+    pub warnings: Vec<String>,
 }
 
 impl PmtaConfig {
@@ -130,7 +165,16 @@ impl Parser {
         including.push(canonical);
         for (index, raw) in text.lines().enumerate() {
             let location = format!("{}:{}", path.display(), index + 1);
-            self.read_line(strip_comment(raw).trim(), path, &location, including)?;
+            // A line the audit cannot use (a template placeholder, an include of a file on
+            // another machine, a stray closing tag) is reported and skipped.
+            if let Err(err) = self.read_line(strip_comment(raw).trim(), path, &location, including)
+            {
+                let message = match err {
+                    Error::Config { message } => message,
+                    other => format!("{location}: {other}"),
+                };
+                self.config.warnings.push(message);
+            }
         }
         including.pop();
         Ok(())
@@ -207,13 +251,25 @@ impl Parser {
             ));
         };
         let ip = ip.trim_start_matches('[').trim_end_matches(']');
+        let vmta = self.current("virtual-mta").map(str::to_string);
+        if let Some((network, prefix_len)) = parse_range(ip) {
+            self.config.source_ranges.push(SourceRange {
+                network,
+                prefix_len,
+                ehlo: ehlo.trim_end_matches('.').to_ascii_lowercase(),
+                vmta,
+                location: location.to_string(),
+            });
+            return Ok(());
+        }
         let ip: IpAddr = ip.parse().map_err(|_| {
             config_error(
                 location,
-                format!("smtp-source-host: `{ip}` is not an IPv4 or IPv6 address"),
+                format!(
+                    "smtp-source-host: `{ip}` is neither an IP address nor a range such as 10/8; the line is not used"
+                ),
             )
         })?;
-        let vmta = self.current("virtual-mta").map(str::to_string);
         self.config.source_hosts.push(SourceHost {
             ip,
             ehlo: ehlo.trim_end_matches('.').to_ascii_lowercase(),
@@ -278,6 +334,28 @@ impl Parser {
     }
 }
 
+/// A range as PowerMTA writes it: `10/8`, `192.0.2.0/24`, `2001:db8::/64`; an IPv4
+/// network may leave out its trailing zero octets.
+fn parse_range(text: &str) -> Option<(IpAddr, u8)> {
+    let (address, prefix) = text.split_once('/')?;
+    let prefix_len: u8 = prefix.parse().ok()?;
+    let network: IpAddr = if address.contains(':') {
+        address.parse().ok()?
+    } else {
+        let mut octets: Vec<u8> = address
+            .split('.')
+            .map(|o| o.parse().ok())
+            .collect::<Option<_>>()?;
+        if octets.is_empty() || octets.len() > 4 {
+            return None;
+        }
+        octets.resize(4, 0);
+        IpAddr::from([octets[0], octets[1], octets[2], octets[3]])
+    };
+    let max = if network.is_ipv4() { 32 } else { 128 };
+    (prefix_len <= max).then_some((network, prefix_len))
+}
+
 /// The line without a `#` comment (at the start, or after white space).
 fn strip_comment(line: &str) -> &str {
     let bytes = line.as_bytes();
@@ -331,37 +409,76 @@ mod tests {
         assert!(config.source_hosts[2].location.ends_with("b.conf:2"));
     }
 
+    /// Each line the audit cannot use is a warning with its file and line; the lines
+    /// around it are still read.
     #[test]
-    fn errors_name_the_file_and_line() {
+    fn lines_that_cannot_be_used_are_warnings_with_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        let bad_ip = write(
-            dir.path(),
+        let warnings_of = |name: &str, text: &str| {
+            let path = write(
+                dir.path(),
+                name,
+                &format!("{text}\nsmtp-source-host 192.0.2.9 ok.example.net\n"),
+            );
+            let config = PmtaConfig::load(&path).unwrap();
+            assert_eq!(
+                config.source_hosts.len(),
+                1,
+                "{name}: the next line is read"
+            );
+            config.warnings
+        };
+        let w = warnings_of(
             "bad",
-            "<virtual-mta x>\nsmtp-source-host 203.0.113.300 x.example.net\n</virtual-mta>\n",
+            "<virtual-mta x>\nsmtp-source-host 203.0.113.300 x.example.net\n</virtual-mta>",
         );
-        let err = PmtaConfig::load(&bad_ip).unwrap_err().to_string();
         assert!(
-            err.contains("bad:2") && err.contains("203.0.113.300"),
-            "{err}"
+            w.len() == 1 && w[0].contains("bad:2") && w[0].contains("203.0.113.300"),
+            "{w:?}"
         );
-
-        let missing = write(dir.path(), "missing", "include nowhere.conf\n");
-        let err = PmtaConfig::load(&missing).unwrap_err().to_string();
+        let w = warnings_of(
+            "template",
+            "smtp-source-host {{ sending_ip }} {{ ehlo_name }}",
+        );
+        assert!(w.len() == 1 && w[0].contains("template:1"), "{w:?}");
+        let w = warnings_of("missing", "include /etc/pmta/not-on-this-machine.conf");
         assert!(
-            err.contains("missing:1") && err.contains("nowhere.conf"),
-            "{err}"
+            w.len() == 1 && w[0].contains("missing:1") && w[0].contains("not-on-this-machine.conf"),
+            "{w:?}"
         );
+        let w = warnings_of("loop", "include loop");
+        assert!(w.iter().any(|w| w.contains("include loop")), "{w:?}");
+        let w = warnings_of("close", "<virtual-mta a>\n</virtual-mta-pool>");
+        assert!(w.len() == 1 && w[0].contains("close:2"), "{w:?}");
+        // The file named on the command line must exist.
+        assert!(PmtaConfig::load(&dir.path().join("nowhere.conf")).is_err());
+    }
 
-        let looped = write(dir.path(), "loop", "include loop\n");
-        let err = PmtaConfig::load(&looped).unwrap_err().to_string();
-        assert!(err.contains("include loop"), "{err}");
-
-        let unclosed = write(
-            dir.path(),
-            "close",
-            "<virtual-mta a>\n</virtual-mta-pool>\n",
+    #[test]
+    fn a_range_in_smtp_source_host_covers_the_ips_in_it() {
+        let config = PmtaConfig::parse(
+            "smtp-source-host 10/8 baz.quux.com\n<virtual-mta v6>\nsmtp-source-host 2001:db8:7::/48 v6.example.net\n</virtual-mta>\n",
+            Path::new("/nonexistent/config"),
+        )
+        .unwrap();
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+        let [ten, v6] = &config.source_ranges[..] else {
+            panic!("{config:?}")
+        };
+        assert_eq!(
+            (ten.network.to_string(), ten.prefix_len),
+            ("10.0.0.0".into(), 8)
         );
-        let err = PmtaConfig::load(&unclosed).unwrap_err().to_string();
-        assert!(err.contains("close:2"), "{err}");
+        assert!(ten.contains("10.200.3.4".parse().unwrap()));
+        assert!(!ten.contains("11.0.0.1".parse().unwrap()));
+        assert!(v6.contains("2001:db8:7:1::25".parse().unwrap()));
+        assert!(!v6.contains("2001:db8:8::25".parse().unwrap()));
+        assert_eq!(v6.vmta.as_deref(), Some("v6"));
+        assert_eq!(
+            parse_range("10.1/16"),
+            Some(("10.1.0.0".parse().unwrap(), 16))
+        );
+        assert_eq!(parse_range("10/33"), None);
+        assert_eq!(parse_range("{{ip}}/8"), None);
     }
 }

@@ -93,6 +93,9 @@ fn identity_plan_always(args: &IdentityArgs) -> Result<IdentityPlan, Error> {
         .as_deref()
         .map(PmtaConfig::load)
         .transpose()?;
+    for warning in pmta.iter().flat_map(|p| &p.warnings) {
+        eprintln!("warning: {warning}");
+    }
     let by_hand = args
         .ips
         .iter()
