@@ -129,6 +129,21 @@ impl IspResolver {
         }
     }
 
+    /// Places the rollup queues of a PowerMTA config (`mx *.google.com google.rollup`):
+    /// each rollup name is the ISP its MX pattern's hosts belong to, or, when they belong
+    /// to no ISP, an ISP of its own named after the rollup.
+    pub fn with_rollups(mut self, rollups: &[(String, String)]) -> Self {
+        for (pattern, name) in rollups {
+            let host = pattern.trim_start_matches("*.").trim_start_matches('.');
+            let isp = self
+                .by_mx_host(&format!("mx.{host}"))
+                .or_else(|| self.by_mx_host(host))
+                .map_or_else(|| name.clone(), str::to_string);
+            self.exact_domains.insert(name.to_ascii_lowercase(), isp);
+        }
+        self
+    }
+
     /// The ISP of a row, from exactly the parts of its fields that [`IspInputs`] holds
     /// (docs/isps.md): the MX host first, then the recipient domain, then the queue domain.
     pub fn resolve(&self, inputs: &IspInputs<'_>) -> &str {
@@ -332,6 +347,32 @@ mod tests {
         }
         // The MX host and the recipient domain still come first.
         assert_eq!(isp(&r, "", "a@gmx.de", "google.rollup/vmta1"), "gmx");
+    }
+
+    #[test]
+    fn rollups_of_a_powermta_config_follow_their_mx_patterns() {
+        let rollups: Vec<(String, String)> = [
+            ("*.google.com", "google.rollup"),
+            ("*.gmx.net", "gmxnet.rollup"),
+            ("*.web.de", "webde.rollup"),
+            ("*.icloud.com", "apple.rollup"),
+            ("*.mail.ru", "mail.rollup"),
+            ("*.mx.example.net", "corp.rollup"),
+        ]
+        .iter()
+        .map(|(p, n)| (p.to_string(), n.to_string()))
+        .collect();
+        let r = builtin().with_rollups(&rollups);
+        for (queue, expected) in [
+            ("google.rollup/vmta1", "gmail"),
+            ("gmxnet.rollup/vmta1", "gmx"),
+            ("webde.rollup/vmta1", "webde"),
+            ("apple.rollup/vmta1", "apple"),
+            ("mail.rollup/vmta1", "mailru"),
+            ("corp.rollup/vmta1", "corp.rollup"),
+        ] {
+            assert_eq!(isp(&r, "", "", queue), expected, "{queue}");
+        }
     }
 
     #[test]

@@ -588,3 +588,55 @@ fn headerless_rows_with_trailing_header_fields_are_read_by_the_default_layout() 
     assert_eq!(report["input"]["malformed"], 1, "{}", report["input"]);
     assert_eq!(report["input"]["rows"]["b"], 1);
 }
+
+#[test]
+fn rollup_queues_follow_the_powermta_configs_mx_rollup_list() {
+    // Queue-level rows of rollup queues carry no recipient and no MX host: only the
+    // rollup name places them.
+    let dir = tempfile::tempdir().unwrap();
+    let pmta = dir.path().join("pmta.conf");
+    std::fs::write(
+        &pmta,
+        "<mx-rollup-list>\n  mx *.google.com google.rollup\n  mx *.mail.ru mail.rollup\n  mx *.mx.example.net corp.rollup\n</mx-rollup-list>\n",
+    )
+    .unwrap();
+    let config = dir.path().join("deferwatch.toml");
+    std::fs::write(
+        &config,
+        format!("[isp]\npmta_config = {:?}\n", pmta.display().to_string()),
+    )
+    .unwrap();
+    let log = dir.path().join("acct.csv");
+    let mut text = String::from("type,timeLogged,dsnStatus,dsnDiag,queue\n");
+    for queue in [
+        "google.rollup/vmta1",
+        "mail.rollup/vmta2",
+        "corp.rollup/vmta3",
+    ] {
+        text.push_str(&format!(
+            "tq,2026-10-01 10:00:00+0000,4.4.1 (no answer from host),,{queue}\n"
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let csv = hourly_csv(&[
+        "--by",
+        "isp",
+        "--config",
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let isps: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(isps, ["corp.rollup", "gmail", "mailru"], "{csv}");
+    // Without the PowerMTA config, `mail.rollup` and `corp.rollup` name no ISP for sure.
+    let csv = hourly_csv(&["--by", "isp", log.to_str().unwrap()]);
+    let isps: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(isps, ["gmail", "other"], "{csv}");
+}

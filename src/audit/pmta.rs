@@ -58,6 +58,8 @@ pub struct PmtaConfig {
     pub source_ranges: Vec<SourceRange>,
     /// Pool name -> its VirtualMTAs, in file order.
     pub pools: BTreeMap<String, Vec<String>>,
+    /// `<mx-rollup-list>` entries: (MX pattern such as `*.google.com`, rollup queue name).
+    pub rollups: Vec<(String, String)>,
     /// Lines that could not be used (`file:line: why`): a run never stops over one.
     pub warnings: Vec<String>,
 }
@@ -218,6 +220,17 @@ impl Parser {
         match directive.as_str() {
             "include" => self.include(&args, path, location, including),
             "smtp-source-host" => self.source_host(&args, location),
+            "mx" if self.current("mx-rollup-list").is_some() => match args[..] {
+                [pattern, name, ..] => {
+                    let entry = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
+                    self.config.rollups.push(entry);
+                    Ok(())
+                }
+                _ => Err(config_error(
+                    location,
+                    "mx needs an MX pattern and a rollup name, e.g. `mx *.google.com google.rollup`",
+                )),
+            },
             "virtual-mta" => {
                 if let (Some(pool), Some(member)) = (self.current("virtual-mta-pool"), args.first())
                 {
@@ -452,6 +465,23 @@ mod tests {
         assert!(w.len() == 1 && w[0].contains("close:2"), "{w:?}");
         // The file named on the command line must exist.
         assert!(PmtaConfig::load(&dir.path().join("nowhere.conf")).is_err());
+    }
+
+    #[test]
+    fn reads_mx_rollup_lists() {
+        let config = PmtaConfig::parse(
+            "<mx-rollup-list>\n  mx *.google.com google.rollup\n  mx *.GMX.net gmxnet.rollup\n  mx broken\n</mx-rollup-list>\nmx outside.example x.rollup\n",
+            Path::new("/nonexistent/config"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.rollups,
+            [
+                ("*.google.com".to_string(), "google.rollup".to_string()),
+                ("*.gmx.net".to_string(), "gmxnet.rollup".to_string()),
+            ]
+        );
+        assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The config file (`--config FILE`, TOML): ISP mappings, user rules and status thresholds.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -51,6 +51,9 @@ pub struct IspSection {
     pub domains: BTreeMap<String, String>,
     #[serde(default)]
     pub mx_suffixes: BTreeMap<String, String>,
+    /// The PowerMTA config whose `<mx-rollup-list>` entries name rollup queues.
+    #[serde(default)]
+    pub pmta_config: Option<PathBuf>,
 }
 
 impl ConfigFile {
@@ -80,19 +83,34 @@ impl ConfigFile {
         }
     }
 
-    pub fn isp_resolver(&self) -> IspResolver {
+    pub fn isp_resolver(&self) -> Result<IspResolver, Error> {
         let pairs = |m: &BTreeMap<String, String>| {
             m.iter()
                 .map(|(k, v)| (k.clone(), v.to_ascii_lowercase()))
                 .collect::<Vec<_>>()
         };
-        IspResolver::new(&pairs(&self.isp.domains), &pairs(&self.isp.mx_suffixes))
+        let resolver = IspResolver::new(&pairs(&self.isp.domains), &pairs(&self.isp.mx_suffixes));
+        Ok(resolver.with_rollups(&self.rollups()?))
+    }
+
+    /// The `<mx-rollup-list>` entries of `[isp] pmta_config`; its unusable lines are
+    /// printed as warnings.
+    fn rollups(&self) -> Result<Vec<(String, String)>, Error> {
+        let Some(path) = &self.isp.pmta_config else {
+            return Ok(Vec::new());
+        };
+        let pmta = crate::audit::pmta::PmtaConfig::load(path)?;
+        for warning in &pmta.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(pmta.rollups)
     }
 
     /// A fingerprint of what decides ISPs and classes (not thresholds), so a store can tell
     /// when rows were ingested under other rules.
     pub fn classification_fingerprint(&self) -> String {
-        let described = format!("{:?}{:?}", self.isp, self.rules);
+        let rollups = self.rollups().unwrap_or_default();
+        let described = format!("{:?}{:?}{:?}", self.isp, rollups, self.rules);
         format!(
             "{:016x}",
             crate::read::checkpoint::content_hash(described.as_bytes())

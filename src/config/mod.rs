@@ -61,7 +61,7 @@ impl InputConfig {
                 inputs: expand_inputs(&args.paths)?,
                 format: file.acct_csv(),
                 classifier: Box::new(file.classifier()?),
-                resolver: file.isp_resolver(),
+                resolver: file.isp_resolver()?,
                 threads: values::threads(args.threads),
                 strict: args.strict,
             }
@@ -350,7 +350,7 @@ impl IngestConfig {
             store: args.store,
             format: file.acct_csv(),
             classifier: file.classifier()?,
-            resolver: file.isp_resolver(),
+            resolver: file.isp_resolver()?,
             classification_fingerprint: file.classification_fingerprint(),
             threads: values::threads(args.threads),
             keep_days: args.keep_days,
