@@ -285,7 +285,7 @@ pub const PHRASE_RULES: &[BuiltinRule] = &[
         concat!(
             r"blocked using [a-z0-9-]+\.[a-z]|\bdnsbl|\brbl\b|block ?list|black ?list|blacklisted|spamhaus|sorbs\.net|barracuda",
             r"|spamcop|uribl|surbl|\bcbl\b|banned sending ip|banned sender|listed (?:on|in|at|by|as)",
-            r"|found on one or more|\(BL\)|\bip(?: address)?\b[^.;]{0,40}\b(?:is|has been|was) (?:blocked|banned|blacklisted)|ipcheck\.proofpoint\.com|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
+            r"|found on one or more|\(BL\)|\bip(?: address)?(?: \S+)? (?:is|has been|was) (?:blocked|banned|blacklisted)|ipcheck\.proofpoint\.com|blocked for (?:spam|abuse)|spam ?list|black ip|spam source|support_bl",
             r"|lista negra|liste noire|schwarze[n]? liste|lista nera|zwarte lijst|черн\S* спис|黑名单|ブラックリスト",
         ),
     ),
