@@ -415,31 +415,26 @@ fn classify_stats_count_every_rule_including_dead_ones() {
 fn rules_check_lists_what_a_rules_file_changes_and_fails_on_breakage() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
-        "[[rule]]\nid = \"everything-is-policy\"\nclass = \"policy\"\npattern = \"reverse\"\n",
-    )
-    .unwrap();
-    let out = deferwatch()
-        .args(["rules", "check"])
-        .arg(&rules)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    let check = |id: &str, pattern: &str| {
+        let rule =
+            format!("[[rule]]\nid = \"{id}\"\nclass = \"policy\"\npattern = \"{pattern}\"\n");
+        std::fs::write(&rules, rule).unwrap();
+        let out = deferwatch()
+            .args(["rules", "check"])
+            .arg(&rules)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = check("everything-is-policy", "reverse");
+    assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("BROKEN  rdns_missing"), "{text}");
     assert!(text.contains("built-in rules: "), "{text}");
-    std::fs::write(
-        &rules,
-        "[[rule]]\nid = \"harmless\"\nclass = \"policy\"\npattern = \"no reply says this\"\n",
-    )
-    .unwrap();
-    let out = deferwatch()
-        .args(["rules", "check"])
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let (code, text) = check("harmless", "no reply says this");
+    assert_eq!(code, Some(0), "{text}");
 }
 
 #[test]

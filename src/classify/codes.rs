@@ -90,6 +90,19 @@ pub fn tokens(lower: &str) -> Vec<&str> {
 }
 
 impl ProviderCode {
+    /// Whether lowercased reply text (with its [`tokens`]) carries this code: by token as
+    /// the classifier finds it, else by its pattern.
+    fn is_in(&self, lower: &str, tokens: &[&str]) -> bool {
+        match self.token() {
+            Some(token) => token.is_in(tokens),
+            None => {
+                lower.contains(&self.code.to_ascii_lowercase())
+                    && super::matcher::compile_alone(&self.pattern())
+                        .is_some_and(|re| re.is_match(lower.as_bytes()))
+            }
+        }
+    }
+
     /// How this code is found by token; `None` when it needs its pattern.
     pub fn token(&self) -> Option<CodeToken> {
         let code = self.code.to_ascii_lowercase();
@@ -120,20 +133,11 @@ fn enhanced_range(code: &str) -> Option<(&str, u32, u32)> {
 /// left out when a code of the same provider in it was found: the code says more.
 pub fn found_in<'a>(codes: &'a [ProviderCode], isp: &str, text: &str) -> Vec<&'a ProviderCode> {
     let lower = super::lowercase(text);
+    let tokens = tokens(&lower);
     let mut found: Vec<&ProviderCode> = Vec::new();
     let candidates = codes
         .iter()
-        .filter(|code| code.applies_to(isp))
-        .filter(|code| {
-            // The substring test skips compiling a pattern for nearly every code.
-            let code_text = code.code.to_ascii_lowercase();
-            let literal = enhanced_range(&code_text).map_or(&code_text[..], |(prefix, ..)| prefix);
-            lower.contains(literal)
-                && regex::bytes::RegexBuilder::new(&code.pattern())
-                    .unicode(false)
-                    .build()
-                    .is_ok_and(|re| re.is_match(lower.as_bytes()))
-        });
+        .filter(|code| code.applies_to(isp) && code.is_in(&lower, &tokens));
     for code in candidates {
         let covered = enhanced_range(&code.code).is_some()
             && found

@@ -1,10 +1,10 @@
 //! Why a reply got its class: the rule that decided, the text it matched, the rules after it
 //! that matched too, and what the provider codes in the reply mean.
 
-use regex::bytes::RegexBuilder;
 use serde::Serialize;
 
 use super::codes::ProviderCode;
+use super::matcher::compile_alone;
 use super::{Class, Classifier, EXPIRED_BOUNCE_RULE, RawReply, Rule, Tier, Verdict, lowercase};
 
 /// One rule that matched a reply.
@@ -131,7 +131,7 @@ impl Classifier {
     fn rule_match(&self, rule: &Rule, lower: &str, status: Option<&str>) -> RuleMatch {
         let by_pattern = rule
             .text
-            .and_then(|index| compile(&self.patterns[index]))
+            .and_then(|index| compile_alone(&self.patterns[index]))
             .and_then(|re| {
                 re.find(lower.as_bytes())
                     .map(|m| String::from_utf8_lossy(m.as_bytes()).trim().to_string())
@@ -151,9 +151,4 @@ impl Classifier {
             status: rule.status.as_ref().and(status.map(String::from)),
         }
     }
-}
-
-/// A pattern of the table compiled on its own, with the syntax the automaton uses.
-fn compile(pattern: &str) -> Option<regex::bytes::Regex> {
-    RegexBuilder::new(pattern).unicode(false).build().ok()
 }

@@ -45,6 +45,15 @@ pub fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
+/// One pattern of the table compiled on its own, with the syntax the automaton uses: for
+/// explanations, which need the span a pattern matched.
+pub fn compile_alone(pattern: &str) -> Option<regex::bytes::Regex> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .ok()
+}
+
 impl TextMatcher {
     /// Builds the matcher from parsed patterns (see [`syntax_config`]).
     pub fn new(patterns: &[regex_syntax::hir::Hir]) -> Result<TextMatcher, String> {

@@ -216,30 +216,39 @@ impl Classifier {
 
     /// The class and rule id of the first rule for `isp` matching `reply`.
     fn first_matching_rule<'a>(&'a self, isp: &str, reply: &Reply) -> (Class, &'a str) {
-        match self.matching_rules(isp, reply).first() {
-            Some(rule) => (rule.class, &rule.id),
+        self.with_matching_rules(isp, reply, |rules| match rules.next() {
+            Some(rule) => (rule.class, rule.id.as_str()),
             None => (Class::Other, NO_RULE),
-        }
+        })
     }
 
     /// The rules for `isp` that match `reply`, in table order: the first one decides.
-    fn matching_rules(&self, isp: &str, reply: &Reply) -> Vec<&Rule> {
+    fn matching_rules<'a>(&'a self, isp: &str, reply: &Reply) -> Vec<&'a Rule> {
+        self.with_matching_rules(isp, reply, |rules| rules.collect())
+    }
+
+    /// Runs `then` over the rules for `isp` that match `reply`, in table order, lazily: the
+    /// decision stops at the first.
+    fn with_matching_rules<'a, T>(
+        &'a self,
+        isp: &str,
+        reply: &Reply,
+        then: impl FnOnce(&mut dyn Iterator<Item = &'a Rule>) -> T,
+    ) -> T {
         let lower = lowercase(&reply.text);
         let matched = self.texts.matches(lower.as_bytes());
         let tokens = codes::tokens(&lower);
-        self.rules
-            .iter()
-            .filter(|rule| {
-                (rule.isps.is_empty() || rule.isps.iter().any(|i| i == isp))
-                    && rule.token.as_ref().is_none_or(|code| code.is_in(&tokens))
-                    && rule
-                        .text
-                        .is_none_or(|index| matched.contains(PatternID::must(index)))
-                    && rule.status.as_ref().is_none_or(|status| {
-                        reply.status.as_deref().is_some_and(|s| status.is_match(s))
-                    })
-            })
-            .collect()
+        let mut rules = self.rules.iter().filter(|rule| {
+            (rule.isps.is_empty() || rule.isps.iter().any(|i| i == isp))
+                && rule.token.as_ref().is_none_or(|code| code.is_in(&tokens))
+                && rule
+                    .text
+                    .is_none_or(|index| matched.contains(PatternID::must(index)))
+                && rule.status.as_ref().is_none_or(|status| {
+                    reply.status.as_deref().is_some_and(|s| status.is_match(s))
+                })
+        });
+        then(&mut rules)
     }
 }
 
