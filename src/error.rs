@@ -100,6 +100,11 @@ pub enum Error {
     )]
     IngestIncomplete { files: Vec<String> },
     #[error(
+        "{} input(s) were not read into the store ({}); a review without them would show wrong rates: make them readable and run ingest again, or leave them out of its paths",
+        files.len(), files.join("; ")
+    )]
+    StoreIncomplete { files: Vec<String> },
+    #[error(
         "no rows with a usable time were read; check that the inputs are PowerMTA acct CSV files"
     )]
     NoRows,

@@ -269,6 +269,29 @@ impl<'a> IspInputs<'a> {
     }
 }
 
+/// What an ISP id may be made of, as the docs and error messages say it.
+pub const ISP_ID_SYNTAX: &str = "[a-z0-9_.-]+, case ignored";
+
+/// Whether `id` can be an ISP id: it becomes a label in Prometheus output, a word in a
+/// plugin's first line and a file name in exports, so letters, digits, `.`, `-`, `_` only.
+pub fn is_isp_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// Whether `key` can name recipient domains or MX hosts: a domain name, `name.*` for any
+/// suffix, or a suffix with its leading dot.
+pub fn is_domain_pattern(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'*'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,7 +114,13 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
     let mut seen: Vec<(String, PathBuf)> = Vec::new();
     let mut stores = Vec::new();
     for path in paths {
-        let store = Store::open_read_only(path)?;
+        let Some(store) = Store::open_read_only(path)? else {
+            eprintln!(
+                "note: store {} has no data yet: its first ingest has not finished",
+                path.display()
+            );
+            continue;
+        };
         let identity = match store.id()? {
             Some(id) => id,
             None => path
@@ -158,6 +164,16 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
             from.map(|from| from - BASELINE_HOURS)
         }
     };
+    let first_day = match history {
+        History::All => None,
+        History::ForReview(day) => match day {
+            Some(day) => Some(day),
+            // The review of the last complete day.
+            None => newest()?.map(|h| h.div_euclid(24) - 1),
+        },
+        History::ForHours { .. } => since_hour.map(|h| (h + BASELINE_HOURS).div_euclid(24)),
+    };
+    check_unreadable(&stores, first_day)?;
     let mut scan = Scan::default();
     for store in &stores {
         let aggregates = store.load_aggregates(since_hour)?;
@@ -171,4 +187,37 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
         }
     }
     Ok(scan)
+}
+
+/// Fails like a read of the logs would when the last ingest into a store could not read an
+/// input that may hold rows of `first_day` or later (it was modified on or after the day
+/// before: its rows end by then). Older ones are a note: the days they hold are not judged.
+fn check_unreadable(stores: &[Store], first_day: Option<i64>) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    for store in stores {
+        for input in store.unreadable()? {
+            let touches = first_day.is_none_or(|day| input.modified_day + 1 >= day);
+            if touches && first_day.is_some() {
+                missing.push(format!(
+                    "{} (the last ingest into {}): {}",
+                    input.path,
+                    store.path().display(),
+                    input.error
+                ));
+            } else {
+                eprintln!(
+                    "note: the last ingest into {} could not read {} ({}); the days up to {} lack its rows",
+                    store.path().display(),
+                    input.path,
+                    input.error,
+                    crate::timefmt::day_string(input.modified_day)
+                );
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::StoreIncomplete { files: missing })
+    }
 }

@@ -9,7 +9,7 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A monitoring system runs `check`: whatever is wrong, it gets a plugin result.
-        Err(err) if err.use_stderr() && is_check() => {
+        Err(err) if err.use_stderr() && subcommand_is("check") => {
             let rendered = err.render().to_string();
             let reason = rendered
                 .lines()
@@ -23,7 +23,18 @@ fn main() {
             );
             std::process::exit(ExitCode::Unknown.code());
         }
-        Err(err) => err.exit(),
+        // Help and version go to stdout and exit 0; a usage error is an error like any
+        // other (exit 1), and for `audit`, whose 2 means "fail", it is unknown (3).
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            let _ = err.print();
+            let code = if subcommand_is("audit") {
+                ExitCode::Unknown
+            } else {
+                ExitCode::Error
+            };
+            std::process::exit(code.code());
+        }
     };
     let code = match deferwatch::cmd::run(cli) {
         Ok(code) => code,
@@ -36,9 +47,9 @@ fn main() {
     std::process::exit(code.code());
 }
 
-/// Whether the command line asks for `check`.
-fn is_check() -> bool {
-    std::env::args_os().nth(1).is_some_and(|arg| arg == "check")
+/// Whether the command line asks for the subcommand `name`.
+fn subcommand_is(name: &str) -> bool {
+    std::env::args_os().nth(1).is_some_and(|arg| arg == name)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

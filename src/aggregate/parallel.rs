@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -18,6 +19,7 @@ use crate::read::inputs::Input;
 use crate::read::open::{OpenError, decompress, head_of, open_at};
 use crate::read::source::Source;
 use crate::read::stats::FileStats;
+use crate::read::stream::guarded;
 
 /// The result of reading every input.
 #[derive(Debug, Default)]
@@ -66,10 +68,19 @@ pub fn scan_tasks(
     threads: usize,
     fingerprint: bool,
 ) -> Scan {
-    scan_tasks_with(source, inputs, classifier, resolver, threads, fingerprint)
+    scan_tasks_with(
+        source,
+        inputs,
+        classifier,
+        resolver,
+        threads,
+        fingerprint,
+        source.stall_timeout,
+    )
 }
 
-/// [`scan_tasks`] for inputs in the format `source` reads.
+/// [`scan_tasks`] for inputs in the format `source` reads; a stream that sends nothing for
+/// `stall_timeout` fails.
 pub fn scan_tasks_with<S: Source + Sync>(
     source: &S,
     inputs: &[ReadTask],
@@ -77,6 +88,7 @@ pub fn scan_tasks_with<S: Source + Sync>(
     resolver: &IspResolver,
     threads: usize,
     fingerprint: bool,
+    stall_timeout: Duration,
 ) -> Scan {
     let progress = progress_bar(inputs);
     let next = AtomicUsize::new(0);
@@ -92,8 +104,14 @@ pub fn scan_tasks_with<S: Source + Sync>(
                         let Some(input) = inputs.get(index) else {
                             break;
                         };
-                        let stats =
-                            read_one(source, input, &mut aggregator, &progress, fingerprint);
+                        let stats = read_one(
+                            source,
+                            input,
+                            &mut aggregator,
+                            &progress,
+                            fingerprint,
+                            stall_timeout,
+                        );
                         files.lock().expect("no worker panics")[index] = Some(stats);
                     }
                     aggregator.aggregates
@@ -128,10 +146,21 @@ fn read_one(
     aggregator: &mut Aggregator<'_>,
     progress: &ProgressBar,
     fingerprint: bool,
+    stall_timeout: Duration,
 ) -> FileStats {
     let name = task.input.display_name();
     let opened = match &task.input {
-        Input::Stdin => decompress(Box::new(std::io::stdin())).map_err(OpenError::Io),
+        Input::Stdin => decompress(Box::new(guarded(name.clone(), stall_timeout, || {
+            Ok(std::io::stdin())
+        })))
+        .map_err(OpenError::Io),
+        Input::Stream(path) => {
+            let path = path.clone();
+            decompress(Box::new(guarded(name.clone(), stall_timeout, move || {
+                File::open(path)
+            })))
+            .map_err(OpenError::Io)
+        }
         Input::File(path) => open_file(path, task, progress),
     };
     match opened {
@@ -179,7 +208,7 @@ fn progress_bar(tasks: &[ReadTask]) -> ProgressBar {
             Input::File(p) => std::fs::metadata(p)
                 .ok()
                 .map(|m| m.len().saturating_sub(task.start.offset)),
-            Input::Stdin => None,
+            Input::Stdin | Input::Stream(_) => None,
         })
         .sum();
     let bar = ProgressBar::new(total);

@@ -84,6 +84,52 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Checks that every threshold is a finite number in its range; the error names the key
+    /// and the range. A NaN or infinite threshold, or a negative one, would turn every
+    /// comparison false, and a CRITICAL day into OK.
+    pub fn validate(&self) -> Result<(), String> {
+        let floats = [
+            ("watch_jump_pp", self.watch_jump_pp, 0.0, 100.0),
+            ("watch_jump_ratio", self.watch_jump_ratio, 1.0, 1000.0),
+            ("alert_jump_pp", self.alert_jump_pp, 0.0, 100.0),
+            ("alert_jump_ratio", self.alert_jump_ratio, 1.0, 1000.0),
+            ("significance_z", self.significance_z, 0.0, 20.0),
+            (
+                "watch_trend_pp_per_week",
+                self.watch_trend_pp_per_week,
+                0.0,
+                100.0,
+            ),
+            (
+                "alert_trend_pp_per_week",
+                self.alert_trend_pp_per_week,
+                0.0,
+                100.0,
+            ),
+            ("incident_evidence", self.incident_evidence, 0.1, 1000.0),
+            ("recovery_evidence", self.recovery_evidence, 0.1, 1000.0),
+            ("rdns_share", self.rdns_share, 0.0, 1.0),
+            ("rdns_sibling_share", self.rdns_sibling_share, 0.0, 1.0),
+        ];
+        for (key, value, min, max) in floats {
+            // NaN fails both comparisons, so it is refused too.
+            if !(value >= min && value <= max) {
+                return Err(format!(
+                    "[thresholds] {key} = {value}: give a number from {min} to {max}"
+                ));
+            }
+        }
+        if !(2..=28).contains(&self.trend_min_days) {
+            return Err(format!(
+                "[thresholds] trend_min_days = {}: give a whole number of days from 2 to 28 (the trend spans 28)",
+                self.trend_min_days
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Why a group got its status.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assessment {

@@ -103,8 +103,9 @@ struct Parser {
     blocks: Vec<Block>,
 }
 
-/// How deep `include` may nest before it is taken for a loop.
-const MAX_INCLUDE_DEPTH: usize = 16;
+/// How deep `include` may nest: files past it are not read, with a warning naming them.
+/// (A loop is told apart by the files on the way, at any depth.)
+pub const MAX_INCLUDE_DEPTH: usize = 64;
 /// The most files one include pattern may bring in.
 const MAX_INCLUDED_FILES: usize = 1_000;
 /// The largest config file read: a config is kilobytes; more is a wrong path.
@@ -158,10 +159,18 @@ impl Parser {
         including: &mut Vec<PathBuf>,
     ) -> Result<(), Error> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        if including.contains(&canonical) || including.len() >= MAX_INCLUDE_DEPTH {
+        if including.contains(&canonical) {
             return Err(config_error(
                 &path.display().to_string(),
                 "included from itself (an include loop); remove the include that leads back",
+            ));
+        }
+        if including.len() >= MAX_INCLUDE_DEPTH {
+            return Err(config_error(
+                &path.display().to_string(),
+                format!(
+                    "included {MAX_INCLUDE_DEPTH} levels deep, the most deferwatch follows; this file and the ones it includes are not read"
+                ),
             ));
         }
         including.push(canonical);

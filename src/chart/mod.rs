@@ -76,27 +76,71 @@ fn register_fonts() {
     });
 }
 
-/// Draws `chart` to `path`: PNG or SVG by the extension.
-pub fn draw_file(chart: &Chart, path: &Path, size: (u32, u32)) -> Result<(), Error> {
-    register_fonts();
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let result = match extension.as_deref() {
-        Some("png") => draw(chart, &BitMapBackend::new(path, size).into_drawing_area())
-            .map_err(|e| e.to_string()),
-        Some("svg") => {
-            draw(chart, &SVGBackend::new(path, size).into_drawing_area()).map_err(|e| e.to_string())
+/// The file format of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    /// The format a chart file's name asks for: PNG or SVG by its extension; PNG for `-`
+    /// (standard output).
+    pub fn of_path(path: &Path) -> Result<ImageFormat, Error> {
+        if path == Path::new("-") {
+            return Ok(ImageFormat::Png);
         }
-        _ => {
-            return Err(Error::Usage(format!(
-                "chart file `{}`: end it in .png or .svg",
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("png") => Ok(ImageFormat::Png),
+            Some("svg") => Ok(ImageFormat::Svg),
+            _ => Err(Error::Usage(format!(
+                "chart file `{}`: end it in .png or .svg (or give `-` for a PNG on stdout)",
                 path.display()
-            )));
+            ))),
         }
-    };
-    result.map_err(|e| Error::Chart(format!("{}: {e}", path.display())))
+    }
+}
+
+/// Draws `chart` as the bytes of a PNG or SVG file.
+pub fn render(chart: &Chart, format: ImageFormat, size: (u32, u32)) -> Result<Vec<u8>, Error> {
+    register_fonts();
+    let failed = |e: String| Error::Chart(e);
+    match format {
+        ImageFormat::Png => {
+            let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+                draw(chart, &root).map_err(|e| failed(e.to_string()))?;
+                root.present().map_err(|e| failed(e.to_string()))?;
+            }
+            encode_png(&pixels, size).map_err(|e| failed(e.to_string()))
+        }
+        ImageFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw(chart, &root).map_err(|e| failed(e.to_string()))?;
+                root.present().map_err(|e| failed(e.to_string()))?;
+            }
+            Ok(svg.into_bytes())
+        }
+    }
+}
+
+/// RGB pixels as a PNG file.
+fn encode_png(pixels: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(bytes)
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;

@@ -6,10 +6,11 @@ use crate::aggregate::Aggregates;
 use crate::analyze::incidents::{Window, find_incidents};
 use crate::analyze::series::{Scope, class_series, ip_series, rate_series};
 use crate::analyze::status::Thresholds;
-use crate::chart::{Chart, ChartData, ChartKind, Mark, draw_file};
+use crate::chart::{Chart, ChartData, ChartKind, Mark, render};
 use crate::config::ChartConfig;
 use crate::error::Error;
 use crate::load::{History, load};
+use crate::output::write_bytes;
 use crate::timefmt::hour_utc_minutes;
 
 /// The default window: a week.
@@ -66,7 +67,8 @@ pub fn run(config: ChartConfig) -> Result<()> {
         marks: incident_marks(aggregates, scope, from, to, thresholds),
         data,
     };
-    draw_file(&chart, &config.output, config.size)?;
+    let bytes = render(&chart, config.format, config.size)?;
+    write_bytes(Some(&config.output), &bytes)?;
     Ok(())
 }
 

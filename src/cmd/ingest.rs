@@ -54,9 +54,9 @@ pub fn run(config: IngestConfig) -> Result<()> {
         writeln!(std::io::stdout(), "{line}")?;
     }
     let unreadable: Vec<String> = summary
-        .reads
+        .unreadable
         .iter()
-        .filter_map(|f| Some(format!("{}: {}", f.name, f.read_error.as_ref()?)))
+        .map(|input| format!("{}: {}", input.path, input.error))
         .collect();
     if !unreadable.is_empty() {
         return Err(Error::IngestIncomplete { files: unreadable }.into());

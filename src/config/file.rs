@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use crate::analyze::status::Thresholds;
 use crate::classify::{Classifier, UserRule};
 use crate::error::Error;
-use crate::isp::IspResolver;
+use crate::isp::{ISP_ID_SYNTAX, IspResolver, is_domain_pattern, is_isp_id};
 use crate::read::acct_csv::AcctCsv;
 use crate::read::time::Plausible;
 
@@ -33,12 +35,15 @@ pub struct InputSection {
     /// Rows timed more than this many hours ahead of this machine's clock (or before 2000)
     /// are counted as `time_out_of_range` and not used.
     pub max_future_hours: u32,
+    /// A stream (stdin, a FIFO) that sends nothing for this many seconds is an error.
+    pub stall_timeout_seconds: u64,
 }
 
 impl Default for InputSection {
     fn default() -> Self {
         InputSection {
             max_future_hours: crate::read::time::DEFAULT_MAX_FUTURE_HOURS,
+            stall_timeout_seconds: crate::read::stream::DEFAULT_STALL_TIMEOUT.as_secs(),
         }
     }
 }
@@ -70,15 +75,50 @@ impl ConfigFile {
 
     /// The config file's text, read from `origin` (for messages).
     pub fn parse(text: &str, origin: &str) -> Result<Self, Error> {
-        toml::from_str(text).map_err(|e| Error::Config {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| Error::Config {
             message: format!("{origin}: {e}"),
-        })
+        })?;
+        file.validate().map_err(|why| Error::Config {
+            message: format!("{origin}: {why}"),
+        })?;
+        Ok(file)
+    }
+
+    /// The checks TOML types cannot make: thresholds in range, ISP ids and domains that
+    /// are names, input limits that can be met.
+    fn validate(&self) -> Result<(), String> {
+        self.thresholds.validate()?;
+        for (section, map) in [
+            ("isp.domains", &self.isp.domains),
+            ("isp.mx_suffixes", &self.isp.mx_suffixes),
+        ] {
+            for (key, isp) in map {
+                if !is_domain_pattern(key) {
+                    return Err(format!(
+                        "[{section}] key {key:?} is not a domain name (letters, digits, `.`, `-`, `_`, and `*` for any suffix)"
+                    ));
+                }
+                if !is_isp_id(isp) {
+                    return Err(format!(
+                        "[{section}] {key:?} = {isp:?}: an ISP id is letters, digits, `.`, `-` and `_` ({ISP_ID_SYNTAX})"
+                    ));
+                }
+            }
+        }
+        if !(1..=3600).contains(&self.input.stall_timeout_seconds) {
+            return Err(format!(
+                "[input] stall_timeout_seconds = {}: give 1 to 3600 seconds",
+                self.input.stall_timeout_seconds
+            ));
+        }
+        Ok(())
     }
 
     /// How acct files are read under this config.
     pub fn acct_csv(&self) -> AcctCsv {
         AcctCsv {
             plausible: Plausible::up_to_hours_ahead(self.input.max_future_hours),
+            stall_timeout: Duration::from_secs(self.input.stall_timeout_seconds),
             ..AcctCsv::default()
         }
     }
@@ -103,7 +143,17 @@ impl ConfigFile {
         for warning in &pmta.warnings {
             eprintln!("warning: {warning}");
         }
-        Ok(pmta.rollups)
+        let (rollups, bad): (Vec<_>, Vec<_>) = pmta
+            .rollups
+            .into_iter()
+            .partition(|(_, name)| is_isp_id(name));
+        for (pattern, name) in bad {
+            eprintln!(
+                "warning: {}: the rollup {name:?} of `mx {pattern}` cannot be an ISP id ({ISP_ID_SYNTAX}); its rows are placed as if it were not there",
+                path.display()
+            );
+        }
+        Ok(rollups)
     }
 
     /// A fingerprint of what decides ISPs and classes (not thresholds), so a store can tell

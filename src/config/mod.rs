@@ -18,7 +18,7 @@ use crate::analyze::status::Thresholds;
 use crate::audit::dns::DnsSettings;
 use crate::audit::logs::Window;
 use crate::audit::pmta::PmtaConfig;
-use crate::chart::ChartKind;
+use crate::chart::{ChartKind, ImageFormat};
 use crate::classify::Classifier;
 use crate::cli::{
     AuditArgs, ChartArgs, CheckArgs, ClassifyArgs, ClassifyFormat, ExportArgs, ExportFormat,
@@ -58,7 +58,7 @@ impl InputConfig {
             return Err(Error::NoInput);
         } else {
             Sources::Logs {
-                inputs: expand_inputs(&args.paths)?,
+                inputs: expand_and_warn(&args.paths)?,
                 format: file.acct_csv(),
                 classifier: Box::new(file.classifier()?),
                 resolver: file.isp_resolver()?,
@@ -77,6 +77,16 @@ impl InputConfig {
     fn given(args: &InputArgs) -> bool {
         !args.paths.is_empty() || !args.store.is_empty()
     }
+}
+
+/// The inputs PATHS name; what directories and globs hold that is not a regular file is
+/// left out with a warning.
+fn expand_and_warn(paths: &[String]) -> Result<Vec<Input>, Error> {
+    let expanded = expand_inputs(paths)?;
+    for line in &expanded.skipped {
+        eprintln!("warning: {line}");
+    }
+    Ok(expanded.inputs)
 }
 
 /// The sending identities and DNS settings, when the user asked for an audit.
@@ -110,16 +120,29 @@ fn identity_plan_always(args: &IdentityArgs) -> Result<IdentityPlan, Error> {
 
 fn dns_settings(args: &IdentityArgs) -> Result<DnsSettings, Error> {
     let server = args.resolver.as_deref().map(values::resolver).transpose()?;
-    if !(args.dns_timeout > 0.0 && args.dns_timeout <= 60.0) {
-        return Err(Error::Usage(
-            "--dns-timeout must be between 0 and 60 seconds".into(),
-        ));
+    if !(args.dns_timeout >= 0.1 && args.dns_timeout <= 60.0) {
+        return Err(Error::Usage(format!(
+            "--dns-timeout {}: give 0.1 to 60 seconds",
+            args.dns_timeout
+        )));
+    }
+    if !(1..=10).contains(&args.dns_attempts) {
+        return Err(Error::Usage(format!(
+            "--dns-attempts {}: give 1 to 10 tries (the first included)",
+            args.dns_attempts
+        )));
+    }
+    if !(1..=1024).contains(&args.dns_concurrency) {
+        return Err(Error::Usage(format!(
+            "--dns-concurrency {}: give 1 to 1024 queries in flight",
+            args.dns_concurrency
+        )));
     }
     Ok(DnsSettings {
         server,
         timeout: Duration::from_secs_f64(args.dns_timeout),
-        attempts: args.dns_attempts.max(1),
-        concurrency: args.dns_concurrency.max(1),
+        attempts: args.dns_attempts,
+        concurrency: args.dns_concurrency,
     })
 }
 
@@ -227,7 +250,9 @@ pub struct ChartConfig {
     /// The window in epoch hours; open ends default to the data.
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// The chart file, or `-` for stdout.
     pub output: PathBuf,
+    pub format: ImageFormat,
     pub size: (u32, u32),
 }
 
@@ -257,6 +282,7 @@ impl ChartConfig {
             kind: args.kind,
             from,
             to,
+            format: ImageFormat::of_path(&args.output)?,
             output: args.output,
             size: (args.width, args.height),
         })
@@ -319,14 +345,14 @@ impl IngestConfig {
     pub fn new(args: IngestArgs) -> Result<IngestConfig, Error> {
         let file = ConfigFile::load(args.config.as_deref())?;
         let mut files = Vec::new();
-        for input in expand_inputs(&args.paths)? {
+        for input in expand_and_warn(&args.paths)? {
             match input {
                 Input::File(path) => files.push(path),
-                Input::Stdin => {
-                    return Err(Error::Usage(
-                        "ingest reads files, not stdin: it must find them again to read only what is new"
-                            .into(),
-                    ));
+                Input::Stdin | Input::Stream(_) => {
+                    return Err(Error::Usage(format!(
+                        "ingest reads regular files, not {}: it must find them again to read only what is new",
+                        input.display_name()
+                    )));
                 }
             }
         }

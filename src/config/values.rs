@@ -51,10 +51,17 @@ fn hour(flag: &str, text: &str) -> Result<i64, Error> {
     )))
 }
 
-/// `--from` and `--to` -> epoch hours, either end open.
+/// `--from` and `--to` -> epoch hours, either end open; an empty window is refused.
 pub fn window(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>), Error> {
     let from = from.map(|t| hour("--from", t)).transpose()?;
     let to = to.map(|t| hour("--to", t)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(Error::Usage(
+            "--from must be before --to (the window is empty); swap them, or leave one out".into(),
+        ));
+    }
     Ok((from, to))
 }
 

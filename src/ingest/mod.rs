@@ -22,7 +22,7 @@ use crate::read::inputs::Input;
 use crate::read::open::read_head;
 use crate::read::stats::FileStats;
 use crate::store::content::{Content, ContentTotals};
-use crate::store::{FileState, Pruned, RunTotals, Store};
+use crate::store::{FileState, Pruned, RunTotals, Store, UnreadableInput};
 use content_index::ContentIndex;
 
 /// What one ingest did.
@@ -36,8 +36,11 @@ pub struct IngestSummary {
     pub pruned: Pruned,
     /// The stats of every file read, for warnings.
     pub reads: Vec<FileStats>,
-    /// Files not read, and why.
+    /// Files not read, and why (rewritten in place, vanished while rotated).
     pub skipped: Vec<String>,
+    /// Files that could not be read or decoded: the ingest fails, and the store keeps the
+    /// list so that reviews of the days they may hold are UNKNOWN.
+    pub unreadable: Vec<UnreadableInput>,
 }
 
 /// Options of one ingest.
@@ -83,8 +86,18 @@ pub fn ingest(
         let key = path.display().to_string();
         let meta = match std::fs::metadata(path) {
             Ok(meta) => meta,
-            Err(e) => {
+            // Rotated away since the paths were expanded: its content is read under its
+            // new name.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 summary.skipped.push(format!("{key}: {e}"));
+                continue;
+            }
+            Err(e) => {
+                summary.unreadable.push(UnreadableInput {
+                    path: key,
+                    error: e.to_string(),
+                    modified_day: today(),
+                });
                 continue;
             }
         };
@@ -106,7 +119,11 @@ pub fn ingest(
                 state,
                 head,
             }),
-            Err(e) => summary.skipped.push(format!("{key}: {e}")),
+            Err(e) => summary.unreadable.push(UnreadableInput {
+                path: key,
+                error: e.to_string(),
+                modified_day: state.mtime_ns.div_euclid(86_400 * 1_000_000_000),
+            }),
         }
     }
 
@@ -154,14 +171,19 @@ pub fn ingest(
 
     summary.totals.rows = aggregates.total_rows();
     store.add_aggregates(&aggregates)?;
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-        .div_euclid(86_400);
-    summary.pruned = store.prune(options.keep_days, today, run)?;
+    summary.pruned = store.prune(options.keep_days, today(), run)?;
     summary.totals.pruned_cells = summary.pruned.cells;
+    store.record_unreadable(&summary.unreadable)?;
     store.record_run(run, &summary.totals)?;
     Ok(summary)
+}
+
+/// Today, UTC, in days since the epoch.
+fn today() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        .div_euclid(86_400)
 }
 
 /// Moves a content's checkpoint after a read, and remembers the file's state.
@@ -220,6 +242,13 @@ fn record_read(
         if read.read_error.is_none() {
             store.save_file_state(&name, file.state, content.id)?;
         }
+    }
+    if let Some(error) = &read.read_error {
+        summary.unreadable.push(UnreadableInput {
+            path: name,
+            error: error.clone(),
+            modified_day: file.state.mtime_ns.div_euclid(86_400 * 1_000_000_000),
+        });
     }
     summary.reads.push(read);
     Ok(())

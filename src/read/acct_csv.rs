@@ -2,6 +2,7 @@
 //! splitter, header mapping by name (again at every repeated header line) and time parsing.
 
 use std::io::{self, Read};
+use std::time::Duration;
 
 use super::checkpoint::{Checkpoint, TAIL_LEN, content_hash};
 use super::columns::{Columns, DEFAULT_HEADER, TimeColumn, is_header};
@@ -9,6 +10,7 @@ use super::record::{AcctRecord, RecordKind, RecordSink};
 use super::row::{Row, RowBuf, Split};
 use super::source::Source;
 use super::stats::{FileStats, MalformedReason};
+use super::stream::DEFAULT_STALL_TIMEOUT;
 use super::{fast, plain, time};
 
 /// How rows are split into fields.
@@ -33,11 +35,23 @@ impl Splitter {
 /// The acct CSV format. Rows without a header line before them are read with PowerMTA's
 /// default header; an input whose first row is neither a header nor a record is not an
 /// acct file and is left unread.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct AcctCsv {
     pub splitter: Splitter,
     /// Rows timed outside it are counted as `time_out_of_range` and not used.
     pub plausible: time::Plausible,
+    /// A stream (stdin, a FIFO) that sends nothing for this long is an error.
+    pub stall_timeout: Duration,
+}
+
+impl Default for AcctCsv {
+    fn default() -> Self {
+        AcctCsv {
+            splitter: Splitter::default(),
+            plausible: time::Plausible::default(),
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+        }
+    }
 }
 
 /// Bytes read from the stream at a time.
@@ -86,11 +100,34 @@ impl Source for AcctCsv {
                     continue;
                 }
                 let split = self.splitter.split(data, eof, &mut row);
+                // A row that spans lines, or never ends, because a quote was left open:
+                // it ends where the next row starts, and only it is lost.
+                let spanned = match split {
+                    Split::Row { len, newlines } if newlines > 1 => Some(&data[..len - 1]),
+                    Split::Incomplete if eof || data.len() >= MAX_ROW_LEN => Some(data),
+                    _ => None,
+                };
+                if let Some(end) =
+                    spanned.and_then(|bytes| broken_row_end(bytes, rows.columns.as_ref()))
+                {
+                    let line = start.line + newlines + 1;
+                    rows.stats
+                        .count_malformed(line, MalformedReason::UnbalancedQuote);
+                    pos += end;
+                    newlines += memchr::memchr_iter(b'\n', &data[..end]).count() as u64;
+                    continue;
+                }
                 let too_long = match split {
                     Split::Row { len, .. } => len > MAX_ROW_LEN,
                     Split::Incomplete => data.len() >= MAX_ROW_LEN,
                     Split::Blank { .. } => false,
                 };
+                if too_long && rows.columns.is_none() {
+                    // No header and no row before 256 KiB without a line break: binary
+                    // data (or an endless device such as /dev/zero), not an acct file.
+                    rows.stats.not_acct = true;
+                    break 'stream;
+                }
                 if too_long {
                     let line = start.line + newlines + 1;
                     rows.stats
@@ -151,6 +188,47 @@ impl Source for AcctCsv {
         stats.end = end_checkpoint(start, consumed, newlines, header, tail);
         stats
     }
+}
+
+/// Where a row that a quote left open ends: just after the first line break in `bytes`
+/// that is followed by what starts a row. `None` when every line break in it is followed by
+/// text (a reply that really spans lines).
+fn broken_row_end(bytes: &[u8], columns: Option<&Columns>) -> Option<usize> {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .map(|at| at + 1)
+        .find(|&next| starts_row(&bytes[next..], columns))
+}
+
+/// Whether `line` starts a row: a header line, or a known record type and a parsable time
+/// where the layout in force (PowerMTA's default without a header) puts them.
+fn starts_row(line: &[u8], columns: Option<&Columns>) -> bool {
+    let end = memchr::memchr2(b'\n', b'\r', line).unwrap_or(line.len());
+    let field = |i: usize| {
+        let field = line[..end].split(|&b| b == b',').nth(i)?;
+        Some(
+            field
+                .strip_prefix(b"\"")
+                .and_then(|f| f.strip_suffix(b"\""))
+                .unwrap_or(field),
+        )
+    };
+    if field(0).is_some_and(is_header) {
+        return true;
+    }
+    let default;
+    let columns = match columns {
+        Some(columns) => columns,
+        None => {
+            default = Columns::from_header_line(DEFAULT_HEADER);
+            &default
+        }
+    };
+    let time = match columns.time {
+        TimeColumn::Logged(i) | TimeColumn::Fallback(i, _) => i,
+        TimeColumn::Missing => return false,
+    };
+    field(columns.kind).is_some_and(|kind| RecordKind::parse(kind).is_some())
+        && field(time).is_some_and(|time| time::parse_time(time).is_some())
 }
 
 /// Reads until `buf` is full, the stream ends or reading fails; returns the bytes read,

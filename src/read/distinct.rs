@@ -36,7 +36,7 @@ pub fn distinct_contents(inputs: Vec<Input>) -> (Vec<Input>, Vec<SameContent>) {
         .iter()
         .map(|input| match input {
             Input::File(path) => read_head(path).ok().filter(|head| identifies(head)),
-            Input::Stdin => None,
+            Input::Stdin | Input::Stream(_) => None,
         })
         .collect();
     // Shortest heads first: a longer file then finds the shorter copies it continues.

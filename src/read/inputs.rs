@@ -1,31 +1,52 @@
 //! Turning the user's PATHS (files, directories, globs, `-`) into a list of inputs to read.
+//! Directories and globs give regular files only: a FIFO or a device among them would hang
+//! the run.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
-/// One input to read: a file or standard input.
+/// One input to read: a regular file, or a stream read once from its start.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Input {
     Stdin,
     File(PathBuf),
+    /// A FIFO, device or socket named on the command line, read as a stream like stdin.
+    Stream(PathBuf),
 }
 
 impl Input {
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            Input::File(path) => path.display().to_string(),
+            Input::File(path) | Input::Stream(path) => path.display().to_string(),
         }
+    }
+
+    /// Whether it is read as a stream (once, from its start, with no rereading).
+    pub fn is_stream(&self) -> bool {
+        !matches!(self, Input::File(_))
     }
 }
 
-/// Expands PATHS into inputs: files as given, directories recursively (files whose name
-/// contains `.csv`, so `.csv.gz` and `.csv.zst` archives too), glob patterns, and `-`.
-/// A file named twice is read once.
-pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
+/// The inputs PATHS name, and what was left out of them.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    /// Entries of directories and globs that are not regular files (a FIFO, a device, a
+    /// socket, or a link to one): reading them could hang the run. One line each.
+    pub skipped: Vec<String>,
+}
+
+/// Expands PATHS into inputs: files as given, directories recursively (regular files whose
+/// name contains `.csv`, so `.csv.gz` and `.csv.zst` archives too), glob patterns (regular
+/// files), and `-`. A FIFO or device named on its own is read as a stream. A file named
+/// twice is read once.
+pub fn expand_inputs(paths: &[String]) -> Result<Expanded, Error> {
     let mut files = BTreeSet::new();
+    let mut streams = BTreeSet::new();
+    let mut skipped = Vec::new();
     let mut stdin = false;
     for arg in paths {
         if arg == "-" {
@@ -34,9 +55,11 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
         }
         let path = Path::new(arg);
         if path.is_dir() {
-            walk_dir(path, &mut files, &mut Vec::new())?;
-        } else if path.exists() {
+            walk_dir(path, &mut files, &mut skipped, &mut Vec::new())?;
+        } else if path.is_file() {
             files.insert(canonical(path));
+        } else if path.exists() {
+            streams.insert(path.to_path_buf());
         } else if arg.contains(['*', '?', '[']) {
             let matches = glob::glob(arg).map_err(|e| Error::BadGlob {
                 pattern: arg.clone(),
@@ -46,9 +69,9 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
             for entry in matches.flatten() {
                 matched = true;
                 if entry.is_dir() {
-                    walk_dir(&entry, &mut files, &mut Vec::new())?;
+                    walk_dir(&entry, &mut files, &mut skipped, &mut Vec::new())?;
                 } else {
-                    files.insert(canonical(&entry));
+                    add_regular(&entry, &mut files, &mut skipped);
                 }
             }
             if !matched {
@@ -59,10 +82,25 @@ pub fn expand_inputs(paths: &[String]) -> Result<Vec<Input>, Error> {
         }
     }
     let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
+    inputs.extend(streams.into_iter().map(Input::Stream));
     if stdin {
         inputs.push(Input::Stdin);
     }
-    Ok(inputs)
+    Ok(Expanded { inputs, skipped })
+}
+
+/// Adds `path` when it is a regular file (or a link to one); anything else is skipped with a
+/// line saying why. A path that cannot be examined is added: reading it reports why.
+fn add_regular(path: &Path, files: &mut BTreeSet<PathBuf>, skipped: &mut Vec<String>) {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => skipped.push(format!(
+            "{}: not a regular file (a FIFO, device or socket); skipped. Name it on its own to read it as a stream",
+            path.display()
+        )),
+        _ => {
+            files.insert(canonical(path));
+        }
+    }
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -74,6 +112,7 @@ fn canonical(path: &Path) -> PathBuf {
 fn walk_dir(
     dir: &Path,
     files: &mut BTreeSet<PathBuf>,
+    skipped: &mut Vec<String>,
     visited: &mut Vec<PathBuf>,
 ) -> Result<(), Error> {
     let real = canonical(dir);
@@ -88,9 +127,9 @@ fn walk_dir(
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            walk_dir(&path, files, visited)?;
+            walk_dir(&path, files, skipped, visited)?;
         } else if is_acct_file_name(&path) {
-            files.insert(canonical(&path));
+            add_regular(&path, files, skipped);
         }
     }
     Ok(())

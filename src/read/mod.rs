@@ -15,5 +15,6 @@ pub mod record;
 pub mod row;
 pub mod source;
 pub mod stats;
+pub mod stream;
 pub mod summary;
 pub mod time;

@@ -20,6 +20,7 @@ pub enum MalformedReason {
     NoTimeColumn,
     RowTooLong,
     TimeOutOfRange,
+    UnbalancedQuote,
 }
 
 impl MalformedReason {
@@ -34,6 +35,9 @@ impl MalformedReason {
             }
             MalformedReason::TimeOutOfRange => {
                 "time before 2000 or too far ahead of this machine's clock (a wrong clock?); not counted"
+            }
+            MalformedReason::UnbalancedQuote => {
+                "a quote opened in this row never closes before the next row starts (a truncated or hand-edited line); skipped to the next row"
             }
         }
     }

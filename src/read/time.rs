@@ -106,6 +106,9 @@ fn parse_iso(s: &[u8]) -> Option<EpochSeconds> {
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
+    // A leap second (`23:59:60`) counts in the minute it names, not the next one (which
+    // can be the next hour and the next day).
+    let second = second.min(59);
     let mut rest = &s[19..];
     // optional fractional seconds
     if let [b'.', tail @ ..] = rest {
@@ -204,6 +207,15 @@ mod tests {
         ] {
             assert_eq!(parse_time(bad), None, "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn a_leap_second_counts_in_the_minute_it_names() {
+        let leap = parse_time(b"2016-12-31 23:59:60+0000").unwrap();
+        assert_eq!(leap, parse_time(b"2016-12-31 23:59:59+0000").unwrap());
+        assert_eq!(leap.div_euclid(86_400), days_from_civil(2016, 12, 31));
+        let local = parse_time(b"2016-12-31T18:59:60-05:00").unwrap();
+        assert_eq!(local, leap);
     }
 
     #[test]

@@ -66,6 +66,15 @@ pub struct RunTotals {
     pub pruned_cells: u64,
 }
 
+/// An input an ingest could not read or decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableInput {
+    pub path: String,
+    pub error: String,
+    /// The UTC day (since the epoch) the file was last modified: it holds no row after it.
+    pub modified_day: i64,
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -88,6 +97,14 @@ impl Store {
             .conn
             .busy_timeout(LOCK_WAIT)
             .map_err(|e| store.error(e))?;
+        // Write-ahead logging: a reader always sees the last committed ingest, even while
+        // an ingest writes or after one was killed or stopped by a full disk (a rollback
+        // journal left behind would need a writer to roll it back first). The mode is kept
+        // in the file, so older stores switch on their next ingest.
+        store
+            .conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| store.error(e))?;
         match store.conn.execute_batch("BEGIN IMMEDIATE") {
             Ok(()) => {}
             Err(e) if error_code(&e) == Some(ErrorCode::DatabaseBusy) => {
@@ -98,6 +115,7 @@ impl Store {
             }
             Err(e) => return Err(store.error(e)),
         }
+        store.check_integrity()?;
         store
             .conn
             .execute_batch(SCHEMA)
@@ -124,6 +142,11 @@ impl Store {
         Ok(())
     }
 
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The store's id; `None` for a store no ingest has written since ids were kept.
     pub fn id(&self) -> Result<Option<String>, Error> {
         self.conn
@@ -134,8 +157,38 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Opens an existing store to read it.
-    pub fn open_read_only(path: &Path) -> Result<Store, Error> {
+    /// A store that fails SQLite's quick integrity check is never written to: an ingest
+    /// would add counts to pages it cannot trust.
+    fn check_integrity(&self) -> Result<(), Error> {
+        let result: Result<Vec<String>, rusqlite::Error> = (|| {
+            let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })();
+        let problems = match result {
+            Ok(lines) if lines == ["ok"] => return Ok(()),
+            Ok(lines) => lines.into_iter().take(3).collect::<Vec<_>>().join("; "),
+            Err(e) if error_code(&e) == Some(ErrorCode::DatabaseCorrupt) => e.to_string(),
+            Err(e) => return Err(self.error(e)),
+        };
+        Err(self.corrupt(&problems))
+    }
+
+    fn corrupt(&self, problems: &str) -> Error {
+        let path = self.path.display();
+        Error::Store {
+            path: path.to_string(),
+            message: format!(
+                "fails SQLite's integrity check ({problems}); it was not written to. Rebuild it \
+                 from the logs: `mv {path} {path}.corrupt && deferwatch ingest --store {path} \
+                 /var/log/pmta`"
+            ),
+        }
+    }
+
+    /// Opens an existing store to read it. `None` for a store that has no data yet: its
+    /// first ingest has not committed.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>, Error> {
         if !path.exists() {
             return Err(Error::StoreMissing(path.display().to_string()));
         }
@@ -144,8 +197,50 @@ impl Store {
             .conn
             .busy_timeout(LOCK_WAIT)
             .map_err(|e| store.error(e))?;
+        let store = match store.table_count() {
+            Ok(_) => store,
+            // A write-ahead log needs its index file (`-shm`) beside the store; in a
+            // read-only directory without one, a store with no log to read opens as
+            // immutable.
+            Err(e) if is_cannot_open(&e) && !wal_path(path).exists() => {
+                let store = Store::open_immutable(path)?;
+                store.table_count().map_err(|e| store.error(e))?;
+                store
+            }
+            Err(e) => return Err(store.error(e)),
+        };
+        if store.table_count().map_err(|e| store.error(e))? == 0 {
+            return Ok(None);
+        }
         store.check_version(false)?;
-        Ok(store)
+        Ok(Some(store))
+    }
+
+    /// The tables in the store; none while its first ingest has not committed.
+    fn table_count(&self) -> rusqlite::Result<i64> {
+        self.conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    fn open_immutable(path: &Path) -> Result<Store, Error> {
+        let uri = format!(
+            "file:{}?immutable=1",
+            uri_path(&path.canonicalize().unwrap_or_else(|_| path.to_path_buf()))
+        );
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| store_error(path, e))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     fn open(path: &Path, flags: OpenFlags) -> Result<Store, Error> {
@@ -607,6 +702,43 @@ impl Store {
         prune().map_err(|e| self.error(e))
     }
 
+    /// Replaces the list of inputs the last ingest could not read with this run's.
+    pub fn record_unreadable(&self, inputs: &[UnreadableInput]) -> Result<(), Error> {
+        let record = || -> rusqlite::Result<()> {
+            self.conn.execute("DELETE FROM unreadable", [])?;
+            let mut insert = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO unreadable (path, error, modified_day) VALUES (?1, ?2, ?3)",
+            )?;
+            for input in inputs {
+                insert.execute(params![input.path, input.error, input.modified_day])?;
+            }
+            Ok(())
+        };
+        record().map_err(|e| self.error(e))
+    }
+
+    /// The inputs the last ingest could not read (none in stores written before the list
+    /// was kept).
+    pub fn unreadable(&self) -> Result<Vec<UnreadableInput>, Error> {
+        let read = || -> rusqlite::Result<Vec<UnreadableInput>> {
+            if !self.has_table("unreadable")? {
+                return Ok(Vec::new());
+            }
+            let mut stmt = self
+                .conn
+                .prepare("SELECT path, error, modified_day FROM unreadable ORDER BY path")?;
+            let rows = stmt.query_map([], |row| {
+                Ok(UnreadableInput {
+                    path: row.get(0)?,
+                    error: row.get(1)?,
+                    modified_day: row.get(2)?,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.error(e))
+    }
+
     /// Records a finished run in the store's history.
     pub fn record_run(&self, run: i64, totals: &RunTotals) -> Result<(), Error> {
         let finished = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -628,6 +760,34 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.error(e))
     }
+}
+
+/// The write-ahead log beside a store.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// A path as the path part of an SQLite URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_cannot_open(e: &rusqlite::Error) -> bool {
+    matches!(
+        error_code(e),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied)
+    )
 }
 
 fn error_code(e: &rusqlite::Error) -> Option<ErrorCode> {
@@ -654,6 +814,10 @@ fn store_error(path: &Path, e: rusqlite::Error) -> Error {
              unchanged"
         ),
         Some(ErrorCode::NotADatabase) => "not a deferwatch store (not an SQLite database)".into(),
+        Some(ErrorCode::DatabaseCorrupt) => format!(
+            "it is damaged ({e}). Rebuild it from the logs: `mv {path} {path}.corrupt && \
+             deferwatch ingest --store {path} /var/log/pmta`"
+        ),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
             "the store is locked by another deferwatch process; try again when it is done".into()
         }
