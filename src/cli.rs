@@ -13,7 +13,7 @@ use crate::render::audit::AuditFormat;
     name = "deferwatch",
     version,
     about = "Deferral and bounce analytics for PowerMTA accounting logs",
-    long_about = "Reads PowerMTA accounting files (acct CSV, plain or .gz/.zst), classifies every \
+    long_about = "Reads PowerMTA accounting files (acct CSV, plain or .gz/.zst/.xz/.bz2), classifies every \
 deferral and bounce reply per ISP and sending IP, and reports hourly and daily deferral rates \
 against the previous day, the seven-day average and the four-week trend.",
     after_help = "Examples:\n  deferwatch report /var/log/pmta\n  deferwatch report --day 2026-10-14 --format markdown /var/log/pmta\n  deferwatch hourly --by isp,source_ip --from 2026-10-14T00:00:00Z /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db /var/log/pmta\n  deferwatch check --store /var/lib/deferwatch/pmta.db\n  deferwatch classify '550 5.7.1 Client host rejected: cannot find your reverse hostname'\n\nExit codes: 0 success, 1 error (bad arguments, unreadable input, malformed rows under --strict).\n`check` follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN;
@@ -43,7 +43,7 @@ pub enum Command {
     Chart(ChartArgs),
     /// Reads only new log bytes into the store (for cron); rotated and compressed files are recognised.
     #[command(
-        after_help = "Examples:\n  deferwatch ingest /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db --keep-days 120 /var/log/pmta /var/log/pmta/archive\n  deferwatch report --store /var/lib/deferwatch/pmta.db\n\nFiles whose content was read before (grown, renamed, or compressed to .gz/.zst) are read\nfrom where the last run stopped; a partial last row waits for the next run. An ingest\nchanges the store in one transaction: if it is killed, the store is as the last complete\nrun left it. A second ingest on the same store waits 5 s, then exits with status 1."
+        after_help = "Examples:\n  deferwatch ingest /var/log/pmta\n  deferwatch ingest --store /var/lib/deferwatch/pmta.db --keep-days 120 /var/log/pmta /var/log/pmta/archive\n  deferwatch report --store /var/lib/deferwatch/pmta.db\n\nFiles whose content was read before (grown, renamed, or compressed to .gz/.zst/.xz/.bz2) are read\nfrom where the last run stopped; a partial last row waits for the next run. An ingest\nchanges the store in one transaction: if it is killed, the store is as the last complete\nrun left it. A second ingest on the same store waits 5 s, then exits with status 1."
     )]
     Ingest(IngestArgs),
     /// Monitoring-plugin check (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.

@@ -212,3 +212,149 @@ fn assert_rows_match(logs: &Path, store: &Path) {
         total(&[logs.to_str().unwrap()])
     );
 }
+
+/// An ingest killed while it writes (SIGKILL, the OOM killer, a reboot) left a hot rollback
+/// journal, and every `report`/`check --store` failed with "attempt to write a readonly
+/// database" until the next ingest. Readers must see the last committed ingest at once.
+#[test]
+fn readers_see_the_last_commit_after_an_ingest_is_killed() {
+    let kills: u64 = std::env::var("DEFERWATCH_READER_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let mut rng = Rng(11);
+    let tmp = TempDir::new().unwrap();
+    let logs = tmp.path().join("logs");
+    let out = logs.to_str().unwrap();
+    // A fleet of 2,000 IPs: enough cells that the write takes a while.
+    run_ok(&[
+        "generate",
+        "--days",
+        "8",
+        "--rows-per-day",
+        "30000",
+        "--source-ips",
+        "2000",
+        "--scenario",
+        "quiet",
+        "--out",
+        out,
+    ]);
+    let later = tmp.path().join("later");
+    fs::create_dir(&later).unwrap();
+    for day in 28..=31 {
+        for kind in ["acct", "diag"] {
+            let name = format!("{kind}-2026-10-{day}-0000.csv");
+            fs::rename(logs.join(&name), later.join(&name)).unwrap();
+        }
+    }
+    let store = tmp.path().join("s.db");
+    let store_name = store.to_str().unwrap();
+    let ingest = |paths: &[&Path]| {
+        let mut command = Command::new(deferwatch_bin());
+        command
+            .args([
+                "ingest",
+                "--quiet",
+                "--allow-short-history",
+                "--keep-days",
+                "30",
+                "--store",
+            ])
+            .arg(&store)
+            .args(paths)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    };
+    assert!(ingest(&[&logs]).status().unwrap().success());
+    let view = || {
+        let hourly = Command::new(deferwatch_bin())
+            .args(["hourly", "--by", "isp,class", "--store", store_name])
+            .output()
+            .unwrap();
+        let check = Command::new(deferwatch_bin())
+            .args(["check", "--day", "2026-10-30", "--store", store_name])
+            .output()
+            .unwrap();
+        (hourly, check)
+    };
+    let (before, check_before) = view();
+    assert!(before.status.success());
+    // How long a whole ingest of the later days takes (into a copy): the kills land in its
+    // second half, where it writes.
+    let copy = tmp.path().join("copy.db");
+    fs::copy(&store, &copy).unwrap();
+    let started = std::time::Instant::now();
+    let timed = Command::new(deferwatch_bin())
+        .args([
+            "ingest",
+            "--quiet",
+            "--allow-short-history",
+            "--keep-days",
+            "30",
+            "--store",
+        ])
+        .arg(&copy)
+        .arg(&logs)
+        .arg(&later)
+        .status()
+        .unwrap();
+    assert!(timed.success());
+    let whole = started.elapsed().as_micros() as u64;
+    let mut killed_while_writing = 0;
+    let wal_state = || {
+        fs::metadata(format!("{store_name}-wal"))
+            .map(|m| (m.len(), m.modified().unwrap()))
+            .ok()
+    };
+    for _ in 0..kills {
+        let wal_before = wal_state();
+        let mut child = ingest(&[&logs, &later]).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(
+            whole * 2 / 5 + rng.below(whole * 3 / 5),
+        ));
+        if child.try_wait().unwrap().is_some() {
+            // It finished: start again from the state before it.
+            child.wait().unwrap();
+            fs::remove_file(&store).ok();
+            fs::remove_file(format!("{store_name}-wal")).ok();
+            fs::remove_file(format!("{store_name}-shm")).ok();
+            assert!(ingest(&[&logs]).status().unwrap().success());
+            continue;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if wal_state() != wal_before {
+            killed_while_writing += 1;
+        }
+        // No ingest in between: the readers see the last committed state.
+        let (hourly, check) = view();
+        assert!(
+            hourly.status.success(),
+            "hourly --store failed after a killed ingest: {}",
+            String::from_utf8_lossy(&hourly.stderr)
+        );
+        assert_eq!(hourly.stdout, before.stdout, "not the last committed state");
+        assert_eq!(
+            check.status.code(),
+            check_before.status.code(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        assert_eq!(check.stdout, check_before.stdout);
+    }
+    eprintln!("{kills} kills, {killed_while_writing} while the ingest was writing");
+    assert!(
+        killed_while_writing > 0,
+        "no ingest was killed while writing: the test proved nothing"
+    );
+    // The next complete ingest holds every row once.
+    assert!(ingest(&[&logs, &later]).status().unwrap().success());
+    let by = "isp,source_ip,class";
+    let from_store = run_ok(&["hourly", "--by", by, "--store", store_name]);
+    let all = tmp.path().join("all");
+    fs::rename(&later, &all).unwrap();
+    let clean = run_ok(&["hourly", "--by", by, out, all.to_str().unwrap()]);
+    assert_eq!(from_store, clean);
+}

@@ -1,5 +1,5 @@
-//! Opening an input with transparent gzip / zstd decompression (decided by magic bytes),
-//! from its start or from a checkpoint.
+//! Opening an input with transparent gzip / zstd / xz / bzip2 decompression (decided by
+//! magic bytes), from its start or from a checkpoint.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -9,26 +9,51 @@ use super::checkpoint::{Checkpoint, HEAD_LEN, content_hash};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 const BUFFER_SIZE: usize = 256 * 1024;
 
-/// Wraps a byte stream in the decompressor its first bytes call for.
-pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
-    let mut buffered = BufReader::with_capacity(BUFFER_SIZE, raw);
-    let head = buffered.fill_buf()?;
-    if head.starts_with(&GZIP_MAGIC) {
-        // Multi-member: logrotate and `cat a.gz b.gz` both produce concatenated members.
-        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
-    } else if head.starts_with(&ZSTD_MAGIC) {
-        Ok(Box::new(zstd::stream::read::Decoder::with_buffer(
-            buffered,
-        )?))
-    } else {
-        Ok(Box::new(buffered))
+/// The compression a content's first bytes say it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+    Xz,
+    Bzip2,
+}
+
+impl Compression {
+    fn of(head: &[u8]) -> Compression {
+        if head.starts_with(&GZIP_MAGIC) {
+            Compression::Gzip
+        } else if head.starts_with(&ZSTD_MAGIC) {
+            Compression::Zstd
+        } else if head.starts_with(&XZ_MAGIC) {
+            Compression::Xz
+        } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+            Compression::Bzip2
+        } else {
+            Compression::None
+        }
     }
 }
 
+/// Wraps a byte stream in the decompressor its first bytes call for: gzip, zstd, xz or
+/// bzip2 (whatever logrotate's `compresscmd` made), all streaming. Concatenated members
+/// (logrotate, `cat a.gz b.gz`) are read as one content.
+pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut buffered = BufReader::with_capacity(BUFFER_SIZE, raw);
+    Ok(match Compression::of(buffered.fill_buf()?) {
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(buffered)),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
+        Compression::None => Box::new(buffered),
+    })
+}
+
 fn is_compressed(head: &[u8]) -> bool {
-    head.starts_with(&GZIP_MAGIC) || head.starts_with(&ZSTD_MAGIC)
+    Compression::of(head) != Compression::None
 }
 
 /// The first [`HEAD_LEN`] bytes of a file's content (fewer when the file is shorter).
@@ -72,7 +97,7 @@ pub fn open_at(
 ) -> Result<Box<dyn Read + Send>, OpenError> {
     let tail_start = at.offset - at.tail_len;
     let mut raw = raw;
-    let mut magic = [0u8; 4];
+    let mut magic = [0u8; 6];
     let n = read_up_to(&mut raw, &mut magic)?;
     raw.seek(SeekFrom::Start(0))?;
     let mut content: Box<dyn Read + Send> = if is_compressed(&magic[..n]) {

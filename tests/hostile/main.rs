@@ -2,6 +2,8 @@
 //! deferwatch answers (exit code and message), and that nothing else is lost or changed.
 //! The README's "What bad input gets" table lists the same cases.
 
+mod habits;
+
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
