@@ -123,7 +123,8 @@ pub struct InputArgs {
 /// Where a command writes its output.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write to FILE instead of stdout, atomically (a reader never sees a partial file).
+    /// Write to FILE instead of stdout (`-`): a regular file is replaced atomically and keeps
+    /// its owner and mode; a symlink's target is written; a device or FIFO is written in place.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -212,13 +213,13 @@ pub struct IdentityArgs {
     /// The DNS server to ask (default: the system's, from /etc/resolv.conf).
     #[arg(long, value_name = "IP:PORT")]
     pub resolver: Option<String>,
-    /// Seconds to wait for each DNS answer.
+    /// Seconds to wait for each DNS answer (0.1 to 60).
     #[arg(long, value_name = "SECS", default_value_t = 3.0)]
     pub dns_timeout: f64,
-    /// Tries per DNS query, the first included.
+    /// Tries per DNS query, the first included (1 to 10).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub dns_attempts: usize,
-    /// DNS queries in flight at once.
+    /// DNS queries in flight at once (1 to 1024).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub dns_concurrency: usize,
 }
@@ -265,7 +266,7 @@ pub struct ChartArgs {
     pub to: Option<String>,
     #[arg(long, value_enum, default_value = "rate")]
     pub kind: ChartKind,
-    /// The chart file; PNG or SVG by its extension.
+    /// The chart file, PNG or SVG by its extension (`-`: a PNG on stdout).
     #[arg(long, short = 'o', value_name = "FILE.png|FILE.svg")]
     pub output: PathBuf,
     /// Width in pixels (200 to 7680).

@@ -104,6 +104,12 @@ impl Source for AcctCsv {
                 // it ends where the next row starts, and only it is lost.
                 let spanned = match split {
                     Split::Row { len, newlines } if newlines > 1 => Some(&data[..len - 1]),
+                    // CR line ends: a CR inside the row.
+                    Split::Row { len, newlines: 0 }
+                        if memchr::memchr(b'\r', &data[..len - 1]).is_some() =>
+                    {
+                        Some(&data[..len - 1])
+                    }
                     Split::Incomplete if eof || data.len() >= MAX_ROW_LEN => Some(data),
                     _ => None,
                 };

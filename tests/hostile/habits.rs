@@ -244,6 +244,18 @@ fn an_unbalanced_quote_loses_only_its_row() {
     let run = deferwatch(&["report", "--format", "json", "--day", "2026-10-31", &file]);
     let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(review["input"]["rows"]["t"], 2, "{}", run.stderr);
+    // CR line ends, and a later quote that closes the one left open.
+    let cr = format!(
+        "{HEADER}{}{}{}",
+        row("t", "2026-10-31 10:00:00+0000", "\"smtp;421 open"),
+        row("t", "2026-10-31 10:01:00+0000", "smtp;421 a"),
+        row("t", "2026-10-31 10:02:00+0000", "smtp;421 b\" closes"),
+    )
+    .replace('\n', "\r");
+    let file = write(dir.path(), "cr.csv", cr);
+    let run = deferwatch(&["report", "--format", "json", "--day", "2026-10-31", &file]);
+    let review: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(review["input"]["rows"]["t"], 2, "{}", run.stderr);
 }
 
 /// A FIFO or a link to /dev/zero in a log directory hung `check`, `report` and `ingest`.
