@@ -218,10 +218,11 @@ fn assert_rows_match(logs: &Path, store: &Path) {
 /// database" until the next ingest. Readers must see the last committed ingest at once.
 #[test]
 fn readers_see_the_last_commit_after_an_ingest_is_killed() {
+    // At most this many kills, until three landed while the ingest was writing.
     let kills: u64 = std::env::var("DEFERWATCH_READER_KILLS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(60);
     let mut rng = Rng(11);
     let tmp = TempDir::new().unwrap();
     let logs = tmp.path().join("logs");
@@ -268,21 +269,26 @@ fn readers_see_the_last_commit_after_an_ingest_is_killed() {
         command
     };
     assert!(ingest(&[&logs]).status().unwrap().success());
-    let view = || {
+    let view = |store: &Path| {
+        let store = store.to_str().unwrap();
         let hourly = Command::new(deferwatch_bin())
-            .args(["hourly", "--by", "isp,class", "--store", store_name])
+            .args(["hourly", "--by", "isp,class", "--store", store])
             .output()
             .unwrap();
         let check = Command::new(deferwatch_bin())
-            .args(["check", "--day", "2026-10-30", "--store", store_name])
+            .args(["check", "--day", "2026-10-30", "--store", store])
             .output()
             .unwrap();
-        (hourly, check)
+        assert!(
+            hourly.status.success(),
+            "hourly --store failed: {}",
+            String::from_utf8_lossy(&hourly.stderr)
+        );
+        (hourly.stdout, check.stdout, check.status.code())
     };
-    let (before, check_before) = view();
-    assert!(before.status.success());
-    // How long a whole ingest of the later days takes (into a copy): the kills land in its
-    // second half, where it writes.
+    let before = view(&store);
+    // The state after a whole ingest of the later days (into a copy), and how long it
+    // takes: the kills aim at its end, where it writes.
     let copy = tmp.path().join("copy.db");
     fs::copy(&store, &copy).unwrap();
     let started = std::time::Instant::now();
@@ -302,49 +308,57 @@ fn readers_see_the_last_commit_after_an_ingest_is_killed() {
         .unwrap();
     assert!(timed.success());
     let whole = started.elapsed().as_micros() as u64;
-    let mut killed_while_writing = 0;
+    let after = view(&copy);
+    assert_ne!(before.0, after.0);
+    let reset = || {
+        for suffix in ["", "-wal", "-shm"] {
+            fs::remove_file(format!("{store_name}{suffix}")).ok();
+        }
+        assert!(ingest(&[&logs]).status().unwrap().success());
+    };
     let wal_state = || {
         fs::metadata(format!("{store_name}-wal"))
             .map(|m| (m.len(), m.modified().unwrap()))
             .ok()
     };
-    for _ in 0..kills {
+    let (mut killed_while_writing, mut attempts) = (0, 0);
+    let mut delay = whole * 7 / 10;
+    while killed_while_writing < 3 && attempts < kills {
+        attempts += 1;
         let wal_before = wal_state();
         let mut child = ingest(&[&logs, &later]).spawn().unwrap();
         std::thread::sleep(Duration::from_micros(
-            whole * 2 / 5 + rng.below(whole * 3 / 5),
+            delay * 9 / 10 + rng.below(delay / 5 + 1),
         ));
         if child.try_wait().unwrap().is_some() {
-            // It finished: start again from the state before it.
+            // It finished: aim earlier, from the state before it.
             child.wait().unwrap();
-            fs::remove_file(&store).ok();
-            fs::remove_file(format!("{store_name}-wal")).ok();
-            fs::remove_file(format!("{store_name}-shm")).ok();
-            assert!(ingest(&[&logs]).status().unwrap().success());
+            delay = delay * 85 / 100;
+            reset();
             continue;
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        if wal_state() != wal_before {
-            killed_while_writing += 1;
+        let wrote = wal_state() != wal_before;
+        // No ingest in between: the readers see the last committed state, whole.
+        let seen = view(&store);
+        if seen == after {
+            // Killed after its commit: the ingest was complete.
+            delay = delay * 85 / 100;
+            reset();
+            continue;
         }
-        // No ingest in between: the readers see the last committed state.
-        let (hourly, check) = view();
-        assert!(
-            hourly.status.success(),
-            "hourly --store failed after a killed ingest: {}",
-            String::from_utf8_lossy(&hourly.stderr)
-        );
-        assert_eq!(hourly.stdout, before.stdout, "not the last committed state");
         assert_eq!(
-            check.status.code(),
-            check_before.status.code(),
-            "{}",
-            String::from_utf8_lossy(&check.stdout)
+            seen, before,
+            "neither the state before the ingest nor after it"
         );
-        assert_eq!(check.stdout, check_before.stdout);
+        if wrote {
+            killed_while_writing += 1;
+        } else {
+            delay = delay * 110 / 100;
+        }
     }
-    eprintln!("{kills} kills, {killed_while_writing} while the ingest was writing");
+    eprintln!("{attempts} kills, {killed_while_writing} while the ingest was writing");
     assert!(
         killed_while_writing > 0,
         "no ingest was killed while writing: the test proved nothing"
