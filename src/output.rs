@@ -1,7 +1,7 @@
 //! Where command output goes: stdout (no `--output`, or `-`), or a file. A regular file is
 //! replaced atomically and keeps its owner and mode; a symbolic link is followed and its
-//! target written; a device, FIFO or socket (`/dev/null`, `/dev/stdout`) is written in
-//! place, never replaced.
+//! target written; a device, FIFO or socket (`/dev/null`), or any path under `/dev` or
+//! `/proc` (`/dev/stdout` onto a redirected file), is written in place, never replaced.
 
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -31,12 +31,15 @@ pub fn write_output(
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e).with_context(|| format!("writing {}", target.display())),
     };
+    // `/dev/stdout` or `/proc/self/fd/1` may lead to the file a shell opened for us, maybe
+    // to append to: it is written through, never replaced.
+    let through_a_descriptor = file.starts_with("/dev") || file.starts_with("/proc");
     match existing {
         Some(meta) if meta.is_dir() => bail!(
             "{} is a directory; give the output a file name in it",
             file.display()
         ),
-        Some(meta) if !meta.is_file() => write_in_place(&target, write),
+        Some(meta) if !meta.is_file() || through_a_descriptor => write_in_place(&target, write),
         existing => replace(&target, existing.as_ref(), write),
     }
     .with_context(|| format!("writing {}", target.display()))
@@ -93,7 +96,14 @@ fn replace(
     write: impl FnOnce(&mut dyn Write, bool) -> Result<()>,
 ) -> Result<()> {
     let temp = temp_path(target);
-    let handle = File::create(&temp)?;
+    let handle = match File::create(&temp) {
+        Ok(handle) => handle,
+        // A file we may write in a directory we may not: written in place.
+        Err(e) if existing.is_some() && e.kind() == io::ErrorKind::PermissionDenied => {
+            return write_in_place(target, write);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let result = (|| -> Result<bool> {
         if let Some(meta) = existing {
             if !take_owner(&handle, meta)? {

@@ -120,6 +120,12 @@ impl Thresholds {
                 ));
             }
         }
+        if self.rdns_min_rows == 0 {
+            return Err(
+                "[thresholds] rdns_min_rows = 0: give at least 1 (an IP without rdns_* rows is no rdns finding)"
+                    .into(),
+            );
+        }
         if !(2..=28).contains(&self.trend_min_days) {
             return Err(format!(
                 "[thresholds] trend_min_days = {}: give a whole number of days from 2 to 28 (the trend spans 28)",

@@ -6,14 +6,18 @@ use crate::classify::Classifier;
 use crate::classify::corpus::{self, Evaluation};
 use crate::cli::RulesCheckArgs;
 use crate::config::ConfigFile;
+use crate::config::file::read_user_file;
 use crate::error::ExitCode;
+
+/// The largest corpus read (the built-in one is about 1 MiB).
+const MAX_CORPUS_BYTES: u64 = 256 << 20;
 
 pub fn check(args: RulesCheckArgs) -> Result<ExitCode> {
     let file = ConfigFile::load(Some(&args.file))?;
     let with_rules = file.classifier()?;
     let builtin = Classifier::new(&[])?;
     let text = match &args.corpus {
-        Some(path) => std::fs::read_to_string(path)
+        Some(path) => read_user_file(path, MAX_CORPUS_BYTES)
             .with_context(|| format!("cannot read the corpus {}", path.display()))?,
         None => corpus::BUILTIN.to_string(),
     };

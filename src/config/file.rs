@@ -1,6 +1,7 @@
 //! The config file (`--config FILE`, TOML): ISP mappings, user rules and status thresholds.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use std::time::Duration;
@@ -26,6 +27,43 @@ pub struct ConfigFile {
     pub thresholds: Thresholds,
     #[serde(default)]
     pub input: InputSection,
+}
+
+/// The largest config file read: a config is kilobytes.
+const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// The text of a file the user named (a config, a corpus): a regular file of at most
+/// `limit` bytes. A FIFO would block and `/dev/zero` never end.
+pub fn read_user_file(path: &Path, limit: u64) -> Result<String, Error> {
+    let io_error = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if !meta.is_file() {
+        return Err(Error::Config {
+            message: format!(
+                "{}: not a regular file (a FIFO or a device?); give the file itself",
+                path.display()
+            ),
+        });
+    }
+    if meta.len() > limit {
+        return Err(Error::Config {
+            message: format!(
+                "{}: larger than {} MiB; is it the right file?",
+                path.display(),
+                limit >> 20
+            ),
+        });
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    String::from_utf8(bytes).map_err(|_| Error::Config {
+        message: format!("{}: not UTF-8 text", path.display()),
+    })
 }
 
 /// `[input]`: how rows are read.
@@ -66,10 +104,7 @@ impl ConfigFile {
         let Some(path) = path else {
             return Ok(ConfigFile::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = read_user_file(path, MAX_CONFIG_BYTES)?;
         ConfigFile::parse(&text, &path.display().to_string())
     }
 

@@ -377,6 +377,7 @@ fn thresholds_out_of_range_are_refused_naming_the_key() {
         ("rdns_share = 1.5", "rdns_share"),
         ("alert_jump_ratio = -inf", "alert_jump_ratio"),
         ("trend_min_days = 0", "trend_min_days"),
+        ("rdns_min_rows = 0", "rdns_min_rows"),
     ] {
         let config = write(dir.path(), "t.toml", format!("[thresholds]\n{line}\n"));
         let run = deferwatch(&["report", "--config", &config, "testdata/sample"]);
