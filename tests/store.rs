@@ -391,3 +391,63 @@ fn changed_classification_rules_are_reported() {
     ]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("rules differ"));
 }
+
+/// A store written before the schema had numbered migrations (version 1, with or without
+/// the samples table) is read as it is, and the next ingest upgrades it in place: the same
+/// counts, and the same logs ingested again add nothing.
+#[test]
+fn a_version_1_store_is_read_and_migrated_in_place_with_identical_counts() {
+    for with_samples in [true, false] {
+        let dir = TempDir::new().unwrap();
+        let store = dir.path().join("s.db");
+        ingest(&store, &["testdata/sample"]);
+        let review = |store: &Path| {
+            run_ok(&["report", "--format", "json", "--store", path(store)])
+                .lines()
+                .filter(|line| !line.contains("\"generated\""))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let hours = from_store(&store);
+        // Make it what the version 1 schema wrote.
+        {
+            let conn = rusqlite::Connection::open(&store).unwrap();
+            conn.execute_batch(
+                "DROP TABLE unreadable; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+            )
+            .unwrap();
+            if !with_samples {
+                conn.execute_batch("DROP TABLE samples;").unwrap();
+            }
+        }
+        let old_review = review(&store);
+        assert_eq!(from_store(&store), hours, "read as version 1");
+        let out = run(&["ingest", "--store", path(&store), "testdata/sample"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains(" 0 rows"), "the same logs added rows: {said}");
+        assert_eq!(from_store(&store), hours, "migrated");
+        assert_eq!(review(&store), old_review);
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        let version: String = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(version, "3");
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('samples', 'unreadable')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 2);
+    }
+}

@@ -35,18 +35,6 @@ CREATE TABLE IF NOT EXISTS unknown (
     PRIMARY KEY (hour, isp, text)
 ) WITHOUT ROWID;
 
--- One sample reply per UTC day (days since the epoch), ISP, source IP and class: of the
--- texts seen, the one with the smallest hash, whatever the order of reading.
-CREATE TABLE IF NOT EXISTS samples (
-    day INTEGER NOT NULL,
-    isp INTEGER NOT NULL,
-    source_ip INTEGER NOT NULL,
-    class TEXT NOT NULL,
-    hash INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (day, isp, source_ip, class)
-) WITHOUT ROWID;
-
 -- One row per file content read (a log file and its rotated or compressed copies share
 -- one): how to recognise it, and where the next read resumes.
 CREATE TABLE IF NOT EXISTS streams (
@@ -83,13 +71,4 @@ CREATE TABLE IF NOT EXISTS runs (
     bytes_read INTEGER NOT NULL,
     rows INTEGER NOT NULL,
     pruned_cells INTEGER NOT NULL
-);
-
--- Inputs the last ingest could not read or decode, with the UTC day each was last modified
--- (it holds no row after it): until an ingest reads them, reviews of the days they may hold
--- are missing data. Each ingest replaces this list with its own.
-CREATE TABLE IF NOT EXISTS unreadable (
-    path TEXT PRIMARY KEY,
-    error TEXT NOT NULL,
-    modified_day INTEGER NOT NULL
 );
