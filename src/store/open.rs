@@ -160,6 +160,16 @@ impl Store {
     }
 
     fn open(path: &Path, flags: OpenFlags) -> Result<Store, Error> {
+        // SQLite would wait forever on a FIFO and read a device as a database.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(Error::Store {
+                path: path.display().to_string(),
+                message: "not a regular file (a directory, FIFO or device?); give the store's file"
+                    .into(),
+            });
+        }
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| store_error(path, e))?;
         Ok(Store {

@@ -709,3 +709,31 @@ fn a_store_still_being_created_reads_as_no_data_yet() {
     assert_eq!(check.code, 3, "{}", check.stdout);
     assert!(!check.stdout.contains("no such table"), "{}", check.stdout);
 }
+
+/// A store path that is a FIFO or a device made SQLite wait forever or read zeros.
+#[test]
+fn a_store_that_is_no_regular_file_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("s.db");
+    mkfifo(&fifo);
+    let limit = Duration::from_secs(30);
+    for store in [fifo.to_str().unwrap(), "/dev/zero", "/dev/null"] {
+        let report = deferwatch_within(limit, &["report", "--store", store]);
+        assert_eq!(report.code, 1, "{store}: {}", report.stderr);
+        assert!(
+            report.stderr.contains("not a regular file"),
+            "{}",
+            report.stderr
+        );
+        let ingest = deferwatch_within(limit, &["ingest", "--store", store, "testdata/sample"]);
+        assert_eq!(ingest.code, 1, "{store}: {}", ingest.stderr);
+        let check = deferwatch_within(limit, &["check", "--store", store]);
+        assert_eq!(check.code, 3, "{store}: {}", check.stdout);
+    }
+    assert!(
+        fs::symlink_metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
