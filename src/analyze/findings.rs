@@ -18,7 +18,7 @@ pub struct Finding {
     pub class: Option<String>,
     pub message: String,
     /// The id of the incident behind it, when one was found.
-    pub incident: Option<usize>,
+    pub incident: Option<String>,
     /// What the provider codes in the replies behind it mean, with the provider's page.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<CodeNote>,
@@ -259,13 +259,17 @@ pub fn link_incidents(
                     i.class.is_some() && i.class == finding.class,
                     i.source_ip.is_some() == finding.source_ip.is_some(),
                     i.severity,
-                    std::cmp::Reverse(i.id),
+                    // The earliest, of incidents alike.
+                    std::cmp::Reverse(i.onset),
                 )
             })
-            .map(|i| i.id);
+            .map(|i| i.id.clone());
     }
     for incident in of_day {
-        if findings.iter().any(|f| f.incident == Some(incident.id)) {
+        if findings
+            .iter()
+            .any(|f| f.incident.as_deref() == Some(incident.id.as_str()))
+        {
             continue;
         }
         findings.push(incident_finding(incident, tz));
@@ -303,7 +307,7 @@ fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
             incident.deferrals + incident.bounces,
             advice(class)
         ),
-        incident: Some(incident.id),
+        incident: Some(incident.id.clone()),
         codes: Vec::new(),
     }
 }

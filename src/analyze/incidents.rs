@@ -52,8 +52,9 @@ pub enum IncidentState {
 /// One incident.
 #[derive(Debug, Clone, Serialize)]
 pub struct Incident {
-    /// Numbered from 1 in order of onset; findings refer to it.
-    pub id: usize,
+    /// A stable id, the same in every command and run that sees the incident (see
+    /// [`incident_id`]); findings refer to it.
+    pub id: String,
     pub isp: String,
     /// `null` for an incident of the ISP as a whole.
     pub source_ip: Option<String>,
@@ -96,6 +97,18 @@ impl Incident {
     pub fn rate(&self) -> f64 {
         (self.deferrals + self.bounces) as f64 / self.attempts.max(1) as f64
     }
+}
+
+/// An incident's id: 8 hex digits of a hash of what the incident is (its ISP, its source
+/// IP, the class that rose first and its onset hour), so the review, `check`, `chart` and
+/// JSON name it alike, whatever window each one read, and a later run names it again.
+pub fn incident_id(isp: &str, source_ip: Option<&str>, first_class: Class, onset: i64) -> String {
+    let key = format!(
+        "{isp}|{}|{}|{onset}",
+        source_ip.unwrap_or(""),
+        first_class.id()
+    );
+    format!("{:08x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) >> 32)
 }
 
 fn hour_as_rfc3339<S: Serializer>(hour: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -312,9 +325,6 @@ pub fn find_incidents(
     incidents.sort_by(|a, b| {
         (a.onset, &a.isp, &a.source_ip, &a.class).cmp(&(b.onset, &b.isp, &b.source_ip, &b.class))
     });
-    for (n, incident) in incidents.iter_mut().enumerate() {
-        incident.id = n + 1;
-    }
     incidents
 }
 
@@ -464,6 +474,10 @@ fn incident(
     let main = by_excess[0];
     let (isp, source_ip) = main.scope;
     let onset = group.iter().map(|r| r.change.onset).min().unwrap_or(0);
+    let first_class = group
+        .iter()
+        .min_by_key(|r| (r.change.onset, r.class))
+        .map_or(main.class, |r| r.class);
     let last_seen = group.iter().map(|r| r.change.last_seen).max().unwrap_or(0);
     let recovered_at = group
         .iter()
@@ -514,10 +528,12 @@ fn incident(
         peak_hour,
         hour(onset),
     );
+    let isp_name = aggregates.isps.name(isp);
+    let ip_name = source_ip.map(|ip| aggregates.source_ips.name(ip));
     Incident {
-        id: 0,
-        isp: aggregates.isps.name(isp).to_string(),
-        source_ip: source_ip.map(|ip| aggregates.source_ips.name(ip).to_string()),
+        id: incident_id(isp_name, ip_name, first_class, hour(onset)),
+        isp: isp_name.to_string(),
+        source_ip: ip_name.map(str::to_string),
         class: Some(main.class.id().to_string()),
         classes: by_excess.iter().map(|r| r.class.id().to_string()).collect(),
         onset: hour(onset),
