@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::aggregate::parallel::{Scan, scan_inputs};
+use crate::analyze::incidents::SCAN_DAYS;
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
@@ -60,9 +61,10 @@ impl History {
     }
 }
 
-/// Hours before a window that its hourly baselines need: 168 for the rolling week, and a
-/// day of slack.
-const BASELINE_HOURS: i64 = 8 * 24;
+/// Hours before a window that the analyses of hours need: the incident search's
+/// [`SCAN_DAYS`] (which cover the 168 hours of the rolling week), and a day of slack. A
+/// chart or `check --last` from a store then marks the incidents a read of the logs does.
+const BASELINE_HOURS: i64 = (SCAN_DAYS + 1) * 24;
 
 /// Days of history loaded from a store for a review: 28 for the trend, 7 for the baseline,
 /// and slack for the time zone.

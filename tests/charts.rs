@@ -353,3 +353,56 @@ fn html_review_renders_in_headless_chromium() {
         "highlighted rows are visible ({alert_rows} px)"
     );
 }
+
+/// A chart from a store marks the incidents a chart from the logs marks: the store is read
+/// with the history the incident search needs, not only the rolling week's.
+#[test]
+fn a_chart_from_a_store_marks_what_one_from_the_logs_marks() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    let bin = assert_cmd::cargo::cargo_bin("deferwatch");
+    let ok = |args: &[&str]| {
+        let out = std::process::Command::new(&bin)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(&[
+        "ingest",
+        "--quiet",
+        "--store",
+        store.to_str().unwrap(),
+        "testdata/sample",
+    ]);
+    for isp in ["gmail", "microsoft"] {
+        let from_logs = dir.path().join(format!("{isp}-logs.svg"));
+        let from_store = dir.path().join(format!("{isp}-store.svg"));
+        ok(&[
+            "chart",
+            "--isp",
+            isp,
+            "-o",
+            from_logs.to_str().unwrap(),
+            "testdata/sample",
+        ]);
+        ok(&[
+            "chart",
+            "--isp",
+            isp,
+            "--store",
+            store.to_str().unwrap(),
+            "-o",
+            from_store.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            std::fs::read_to_string(&from_store).unwrap(),
+            std::fs::read_to_string(&from_logs).unwrap(),
+            "{isp}"
+        );
+    }
+}

@@ -87,13 +87,7 @@ fn incident_marks(
     };
     let mut marks = Vec::new();
     for incident in find_incidents(aggregates, window, thresholds) {
-        let concerns = incident.isp == scope.isp
-            && match (&scope.source_ip, &incident.source_ip) {
-                (Some(ip), Some(own)) => ip == own,
-                (Some(ip), None) => incident.affected_ips.contains(ip),
-                (None, _) => true,
-            };
-        if !concerns {
+        if !incident.concerns(&scope.isp, scope.source_ip.as_deref()) {
             continue;
         }
         let name = match &incident.source_ip {

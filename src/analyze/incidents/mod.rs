@@ -92,6 +92,17 @@ impl Incident {
         self.onset < to && self.last_seen >= from
     }
 
+    /// Whether it is an incident of `isp` that concerns `source_ip` (when one is given): that
+    /// IP's own, or an ISP-wide one that affected it.
+    pub fn concerns(&self, isp: &str, source_ip: Option<&str>) -> bool {
+        self.isp == isp
+            && match (source_ip, &self.source_ip) {
+                (Some(ip), Some(own)) => ip == own,
+                (Some(ip), None) => self.affected_ips.iter().any(|a| a == ip),
+                (None, _) => true,
+            }
+    }
+
     /// The failure rate of its classes from onset to last seen.
     pub fn rate(&self) -> f64 {
         (self.deferrals + self.bounces) as f64 / self.attempts.max(1) as f64
