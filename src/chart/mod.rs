@@ -10,6 +10,7 @@ use std::sync::Once;
 use chrono::{DateTime, TimeZone, Utc};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::analyze::series::{IpHour, RatePoint};
 use crate::classify::Class;
@@ -294,13 +295,17 @@ fn draw_rate<DB: DrawingBackend>(
             .legend(legend_line(color, 2));
         // Recoveries are labelled lower, so that an onset and a recovery close together
         // stay readable.
+        // Marks in the right half of the window are labelled to their left, so that no
+        // label runs off the chart.
         let height = if recovery { 0.90 } else { 0.97 };
         rates.draw_series(marks.iter().map(|m| {
-            Text::new(
-                m.label.clone(),
-                (time(m.hour), y_max * height),
-                (FONT, 13).into_font().color(&color),
-            )
+            let style = (FONT, 13).into_font().color(&color);
+            let style = if m.hour * 2 > chart.from + chart.to {
+                style.pos(Pos::new(HPos::Right, VPos::Top))
+            } else {
+                style
+            };
+            Text::new(m.label.clone(), (time(m.hour), y_max * height), style)
         }))?;
     }
     rates
