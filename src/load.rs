@@ -198,8 +198,7 @@ fn check_unreadable(stores: &[Store], first_day: Option<i64>) -> Result<(), Erro
     let mut missing = Vec::new();
     for store in stores {
         for input in store.unreadable()? {
-            let touches = first_day.is_none_or(|day| input.modified_day + 1 >= day);
-            if touches && first_day.is_some() {
+            if first_day.is_some_and(|day| input.modified_day + 1 >= day) {
                 missing.push(format!(
                     "{} (the last ingest into {}): {}",
                     input.path,

@@ -104,35 +104,48 @@ fn replace(
         }
         Err(e) => return Err(e.into()),
     };
-    let result = (|| -> Result<bool> {
-        if let Some(meta) = existing {
-            if !take_owner(&handle, meta)? {
-                return Ok(false);
-            }
-            handle.set_permissions(meta.permissions())?;
-        }
-        Ok(true)
-    })();
-    let result = match result {
-        Ok(true) => (|| -> Result<()> {
-            let mut out = BufWriter::new(handle);
-            write(&mut out, false)?;
-            let handle = out.into_inner().map_err(|e| e.into_error())?;
-            handle.sync_all()?;
-            fs::rename(&temp, target)?;
-            Ok(())
-        })(),
+    let result = match take_owner_and_mode(&handle, existing) {
+        Ok(true) => fill_and_rename(handle, &temp, target, write),
         Ok(false) => {
             drop(handle);
             let _ = fs::remove_file(&temp);
             return write_in_place(target, write);
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Writes the temporary file `temp` through `handle`, makes it durable and renames it over
+/// `target`.
+fn fill_and_rename(
+    handle: File,
+    temp: &Path,
+    target: &Path,
+    write: impl FnOnce(&mut dyn Write, bool) -> Result<()>,
+) -> Result<()> {
+    let mut out = BufWriter::new(handle);
+    write(&mut out, false)?;
+    let handle = out.into_inner().map_err(|e| e.into_error())?;
+    handle.sync_all()?;
+    fs::rename(temp, target)?;
+    Ok(())
+}
+
+/// Gives `file` the owner and mode of the file it replaces, if any; false when this
+/// process may not give it that owner.
+fn take_owner_and_mode(file: &File, existing: Option<&Metadata>) -> io::Result<bool> {
+    let Some(like) = existing else {
+        return Ok(true);
+    };
+    if !take_owner(file, like)? {
+        return Ok(false);
+    }
+    file.set_permissions(like.permissions())?;
+    Ok(true)
 }
 
 /// Gives `file` the owner and group of `like`; false when this process may not.

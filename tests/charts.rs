@@ -360,19 +360,7 @@ fn html_review_renders_in_headless_chromium() {
 fn a_chart_from_a_store_marks_what_one_from_the_logs_marks() {
     let dir = tempfile::TempDir::new().unwrap();
     let store = dir.path().join("s.db");
-    let bin = assert_cmd::cargo::cargo_bin("deferwatch");
-    let ok = |args: &[&str]| {
-        let out = std::process::Command::new(&bin)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    ok(&[
+    run_ok(&[
         "ingest",
         "--quiet",
         "--store",
@@ -382,7 +370,7 @@ fn a_chart_from_a_store_marks_what_one_from_the_logs_marks() {
     for isp in ["gmail", "microsoft"] {
         let from_logs = dir.path().join(format!("{isp}-logs.svg"));
         let from_store = dir.path().join(format!("{isp}-store.svg"));
-        ok(&[
+        run_ok(&[
             "chart",
             "--isp",
             isp,
@@ -390,7 +378,7 @@ fn a_chart_from_a_store_marks_what_one_from_the_logs_marks() {
             from_logs.to_str().unwrap(),
             "testdata/sample",
         ]);
-        ok(&[
+        run_ok(&[
             "chart",
             "--isp",
             isp,

@@ -150,16 +150,10 @@ fn read_one(
 ) -> FileStats {
     let name = task.input.display_name();
     let opened = match &task.input {
-        Input::Stdin => decompress(Box::new(guarded(name.clone(), stall_timeout, || {
-            Ok(std::io::stdin())
-        })))
-        .map_err(OpenError::Io),
+        Input::Stdin => open_stream(name.clone(), stall_timeout, || Ok(std::io::stdin())),
         Input::Stream(path) => {
             let path = path.clone();
-            decompress(Box::new(guarded(name.clone(), stall_timeout, move || {
-                File::open(path)
-            })))
-            .map_err(OpenError::Io)
+            open_stream(name.clone(), stall_timeout, move || File::open(path))
         }
         Input::File(path) => open_file(path, task, progress),
     };
@@ -175,6 +169,15 @@ fn read_one(
             stats
         }
     }
+}
+
+/// A stream read on a thread of its own (so that it cannot hang the run), decompressed.
+fn open_stream<R: Read>(
+    name: String,
+    stall_timeout: Duration,
+    open: impl FnOnce() -> std::io::Result<R> + Send + 'static,
+) -> Result<Box<dyn Read + Send>, OpenError> {
+    decompress(Box::new(guarded(name, stall_timeout, open))).map_err(OpenError::Io)
 }
 
 fn open_file(

@@ -122,7 +122,7 @@ pub fn ingest(
             Err(e) => summary.unreadable.push(UnreadableInput {
                 path: key,
                 error: e.to_string(),
-                modified_day: state.mtime_ns.div_euclid(86_400 * 1_000_000_000),
+                modified_day: state.modified_day(),
             }),
         }
     }
@@ -247,7 +247,7 @@ fn record_read(
         summary.unreadable.push(UnreadableInput {
             path: name,
             error: error.clone(),
-            modified_day: file.state.mtime_ns.div_euclid(86_400 * 1_000_000_000),
+            modified_day: file.state.modified_day(),
         });
     }
     summary.reads.push(read);

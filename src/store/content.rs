@@ -111,6 +111,11 @@ impl FileState {
             mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
         }
     }
+
+    /// The UTC day (since the epoch) the file was last modified.
+    pub fn modified_day(&self) -> i64 {
+        self.mtime_ns.div_euclid(86_400 * 1_000_000_000)
+    }
 }
 
 impl Store {

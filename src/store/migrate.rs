@@ -38,7 +38,7 @@ impl Store {
             Some(text) => text
                 .parse()
                 .map_err(|_| self.invalid(&format!("its schema version `{text}` is no number"))),
-            None if self.is_empty()? => Ok(0),
+            None if self.has_no_table().map_err(|e| self.error(e))? => Ok(0),
             None => Err(self.invalid("it has no deferwatch schema version")),
         }
     }
@@ -74,14 +74,12 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the store has no table at all (its first ingest has not committed).
-    pub(super) fn is_empty(&self) -> Result<bool, Error> {
-        self.conn
-            .query_row(
-                "SELECT COUNT(*) = 0 FROM sqlite_master WHERE type = 'table'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.error(e))
+    /// Whether the store has no table at all (new, or its first ingest has not committed).
+    pub(super) fn has_no_table(&self) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT COUNT(*) = 0 FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
     }
 }

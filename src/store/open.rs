@@ -113,32 +113,23 @@ impl Store {
             .conn
             .busy_timeout(LOCK_WAIT)
             .map_err(|e| store.error(e))?;
-        let store = match store.table_count() {
+        let store = match store.has_no_table() {
             Ok(_) => store,
             // A write-ahead log needs its index file (`-shm`) beside the store; in a
             // read-only directory without one, a store with no log to read opens as
             // immutable.
             Err(e) if is_cannot_open(&e) && !wal_path(path).exists() => {
                 let store = Store::open_immutable(path)?;
-                store.table_count().map_err(|e| store.error(e))?;
+                store.has_no_table().map_err(|e| store.error(e))?;
                 store
             }
             Err(e) => return Err(store.error(e)),
         };
-        if store.table_count().map_err(|e| store.error(e))? == 0 {
+        if store.has_no_table().map_err(|e| store.error(e))? {
             return Ok(None);
         }
         store.check_readable(store.schema_version()?)?;
         Ok(Some(store))
-    }
-
-    /// The tables in the store; none while its first ingest has not committed.
-    fn table_count(&self) -> rusqlite::Result<i64> {
-        self.conn.query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
-            [],
-            |r| r.get(0),
-        )
     }
 
     fn open_immutable(path: &Path) -> Result<Store, Error> {
