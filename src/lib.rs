@@ -23,6 +23,7 @@ pub mod load;
 pub mod numfmt;
 pub mod output;
 pub mod palette;
+pub mod query;
 pub mod read;
 pub mod render;
 pub mod review;

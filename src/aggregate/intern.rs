@@ -26,6 +26,13 @@ impl Interner {
         &self.names[id as usize]
     }
 
+    /// The ids whose name is `name` (more than one where different bytes read alike).
+    pub fn ids_named(&self, name: &str) -> Vec<u32> {
+        (0..self.names.len() as u32)
+            .filter(|&id| self.names[id as usize] == name)
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }

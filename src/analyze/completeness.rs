@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::incidents::first_hour_of_day;
 use crate::aggregate::Aggregates;
-use crate::read::record::RecordKind;
+use crate::query::{Dims, Query, Window};
 use crate::timefmt::hour_local;
 use chrono_tz::Tz;
 
@@ -90,25 +90,19 @@ fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<Gap> {
     // Attempts per hour, and deferrals on the day and before it.
     let mut attempts: HashMap<i64, u64> = HashMap::new();
     let (mut deferrals_today, mut deferrals_before) = (0, 0);
-    for (key, count) in aggregates.cells() {
-        let hour = i64::from(key.hour);
-        if hour < profile_start || hour >= day_end {
-            continue;
-        }
-        if matches!(
-            key.kind,
-            RecordKind::Delivered | RecordKind::Bounced | RecordKind::Deferred
-        ) {
-            *attempts.entry(hour).or_insert(0) += count;
-        }
-        if key.kind == RecordKind::Deferred {
-            if hour >= day_start {
-                deferrals_today += count;
-            } else {
-                deferrals_before += count;
+    Query::hourly(Window::new(profile_start, day_end), Dims::ISP).visit(
+        aggregates,
+        |key, counts| {
+            if counts.attempts() > 0 {
+                *attempts.entry(key.time).or_insert(0) += counts.attempts();
             }
-        }
-    }
+            if key.time >= day_start {
+                deferrals_today += counts.deferred;
+            } else {
+                deferrals_before += counts.deferred;
+            }
+        },
+    );
     let today: u64 = (day_start..day_end)
         .map(|h| attempts.get(&h).copied().unwrap_or(0))
         .sum();

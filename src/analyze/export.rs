@@ -4,7 +4,6 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use chrono_tz::Tz;
 use polars::prelude::*;
 
 use super::frame::{Grain, cells_frame, cols};
@@ -23,7 +22,7 @@ pub struct Written {
 /// of those days. Columns: `hour` (the hour's start, a UTC timestamp without zone), `isp`, `source_ip`, `vmta`, `pool`,
 /// `class` (null on delivered rows), `delivered`, `deferred`, `bounced`, `queue_deferrals`.
 pub fn export_parquet(aggregates: &Aggregates, out: &Path) -> Result<Vec<Written>, Error> {
-    let cells = cells_frame(aggregates, Tz::UTC, Grain::Hour)?.with_names()?;
+    let cells = cells_frame(aggregates, Grain::Hour, Default::default())?.with_names()?;
     let hour_ms = (col(cols::HOUR) * lit(3_600_000i64))
         .cast(DataType::Datetime(
             TimeUnit::Milliseconds,

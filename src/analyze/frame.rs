@@ -9,7 +9,9 @@ use polars::prelude::*;
 
 use crate::aggregate::{Aggregates, Hour};
 use crate::classify::Class;
-use crate::read::record::RecordKind;
+pub use crate::query::Grain;
+pub use crate::query::Selection;
+use crate::query::{Counts, Dims, Key, Query, Window};
 
 /// Column names shared by the analytics code.
 pub mod cols {
@@ -95,17 +97,6 @@ impl CellFrame {
     }
 }
 
-/// How finely a cell frame keeps time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grain {
-    /// One row per aggregate cell (hour x ISP x IP x VirtualMTA x pool x kind x class).
-    Hour,
-    /// The cells of one local day summed into one row per ISP x IP x VirtualMTA x pool x
-    /// class, for daily figures only: `hour` then holds `day * 24`. A review needs no
-    /// hours, and on hundreds of sending IPs this frame is a fraction of the hourly one.
-    Day,
-}
-
 /// The columns of a cell frame as they are filled.
 #[derive(Default)]
 struct Rows {
@@ -116,15 +107,17 @@ struct Rows {
     vmta: Vec<u32>,
     pool: Vec<u32>,
     class: Vec<Option<u32>>,
-    /// delivered, deferred, bounced, queue deferrals.
-    counts: [Vec<i64>; 4],
+    delivered: Vec<i64>,
+    deferred: Vec<i64>,
+    bounced: Vec<i64>,
+    queue_deferred: Vec<i64>,
 }
 
 /// A row's ids, already ranked: isp, source_ip, vmta, pool, class.
 type RowIds = (u32, u32, u32, u32, Option<u32>);
 
 impl Rows {
-    fn push(&mut self, hour: i64, day: i32, ids: RowIds, counts: [u64; 4]) {
+    fn push(&mut self, hour: i64, day: i32, ids: RowIds, counts: Counts) {
         let (isp, source_ip, vmta, pool, class) = ids;
         self.hour.push(hour);
         self.day.push(day);
@@ -133,17 +126,25 @@ impl Rows {
         self.vmta.push(vmta);
         self.pool.push(pool);
         self.class.push(class);
-        for (column, count) in self.counts.iter_mut().zip(counts) {
-            column.push(count as i64);
-        }
+        self.delivered.push(counts.delivered as i64);
+        self.deferred.push(counts.deferred as i64);
+        self.bounced.push(counts.bounced as i64);
+        self.queue_deferred.push(counts.queue_deferred as i64);
     }
 }
 
 /// Builds the cell frame: `hour, day, isp, source_ip, vmta, pool, class, delivered,
 /// deferred, bounced, queue_deferrals`. The five names are ids (`u32`, see [`Names`]):
 /// group keys of four bytes instead of strings keep memory and time down. `class` is null
-/// on delivered rows.
-pub fn cells_frame(aggregates: &Aggregates, tz: Tz, grain: Grain) -> PolarsResult<CellFrame> {
+/// on delivered rows; only the cells `select` admits are read. At [`Grain::Hour`] there is a row per aggregate cell and `day` is the
+/// UTC day; at [`Grain::Day`] the cells of one local day are summed into one row per ISP x
+/// IP x VirtualMTA x pool x class, and `hour` holds `day * 24`: a review needs no hours,
+/// and on hundreds of sending IPs this frame is a fraction of the hourly one.
+pub fn cells_frame(
+    aggregates: &Aggregates,
+    grain: Grain,
+    select: Selection,
+) -> PolarsResult<CellFrame> {
     let mut names = Names::default();
     let interned = |interner: &crate::aggregate::intern::Interner| {
         (0..interner.len() as u32)
@@ -158,40 +159,33 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz, grain: Grain) -> PolarsResul
         cols::CLASS,
         Class::ALL.iter().map(|c| c.id().to_string()).collect(),
     );
-    let mut rows = Rows::default();
-    let mut days: HashMap<Hour, i32> = HashMap::new();
-    let mut by_day: HashMap<(i32, RowIds), [u64; 4]> = HashMap::new();
-    for (key, count) in aggregates.cells() {
-        let slot = match key.kind {
-            RecordKind::Delivered => 0,
-            RecordKind::Deferred => 1,
-            RecordKind::Bounced => 2,
-            RecordKind::QueueDeferred => 3,
-            RecordKind::NotCounted => continue,
-        };
-        let day = *days
-            .entry(key.hour)
-            .or_insert_with(|| local_day(key.hour, tz));
-        let ids = (
+    let ids = |key: &Key| -> RowIds {
+        let kept = |id: Option<u32>| id.expect("every dimension is kept") as usize;
+        (
             isp_rank[key.isp as usize],
-            ip_rank[key.source_ip as usize],
-            vmta_rank[key.vmta as usize],
-            pool_rank[key.pool as usize],
+            ip_rank[kept(key.source_ip)],
+            vmta_rank[kept(key.vmta)],
+            pool_rank[kept(key.pool)],
             key.class.map(|c| class_rank[c as usize]),
-        );
-        match grain {
-            Grain::Hour => {
-                let mut counts = [0; 4];
-                counts[slot] = count;
-                rows.push(i64::from(key.hour), day, ids, counts);
+        )
+    };
+    let query = Query {
+        window: Window::ALL,
+        grain,
+        dims: Dims::ALL,
+        select,
+    };
+    let mut rows = Rows::default();
+    match grain {
+        Grain::Hour => query.visit(aggregates, |key, counts| {
+            rows.push(key.time, key.time.div_euclid(24) as i32, ids(&key), counts);
+        }),
+        Grain::Day(_) => {
+            for (key, counts) in query.fold(aggregates) {
+                rows.push(key.time * 24, key.time as i32, ids(&key), counts);
             }
-            Grain::Day => by_day.entry((day, ids)).or_default()[slot] += count,
         }
     }
-    for ((day, ids), counts) in by_day {
-        rows.push(i64::from(day) * 24, day, ids, counts);
-    }
-    let [delivered, deferred, bounced, queue] = rows.counts;
     let frame = DataFrame::new(
         rows.hour.len(),
         vec![
@@ -202,10 +196,10 @@ pub fn cells_frame(aggregates: &Aggregates, tz: Tz, grain: Grain) -> PolarsResul
             Column::new(cols::VMTA.into(), rows.vmta),
             Column::new(cols::POOL.into(), rows.pool),
             Column::new(cols::CLASS.into(), rows.class),
-            Column::new(cols::DELIVERED.into(), delivered),
-            Column::new(cols::DEFERRED.into(), deferred),
-            Column::new(cols::BOUNCED.into(), bounced),
-            Column::new(cols::QUEUE_DEFERRALS.into(), queue),
+            Column::new(cols::DELIVERED.into(), rows.delivered),
+            Column::new(cols::DEFERRED.into(), rows.deferred),
+            Column::new(cols::BOUNCED.into(), rows.bounced),
+            Column::new(cols::QUEUE_DEFERRALS.into(), rows.queue_deferred),
         ],
     )?;
     Ok(CellFrame { frame, names })

@@ -8,7 +8,7 @@ use super::incidents::{Incident, Window, find_incidents};
 use super::status::{Assessment, DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
-use crate::read::record::RecordKind;
+use crate::query::{Dims, Query, Window as QueryWindow, siblings_per_isp};
 
 /// Days of the same hours the window is judged against.
 pub const BASELINE_DAYS: i64 = 7;
@@ -82,39 +82,31 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
     };
     let mut window: BTreeMap<GroupKey, Sums> = BTreeMap::new();
     let mut baseline: HashMap<GroupKey, Sums> = HashMap::new();
-    for (key, count) in aggregates.cells() {
-        let (attempt, deferral) = match key.kind {
-            RecordKind::Delivered | RecordKind::Bounced => (true, false),
-            RecordKind::Deferred => (true, true),
-            RecordKind::QueueDeferred | RecordKind::NotCounted => continue,
+    let query = Query::hourly(
+        QueryWindow::new(from - BASELINE_DAYS * 24, to),
+        Dims::ISP.with_source_ip().with_class(),
+    );
+    query.visit(aggregates, |key, counts| {
+        // Queue-level deferrals are not attempts of any group.
+        let Some(back) = days_back(key.time).filter(|_| counts.attempts() > 0) else {
+            return;
         };
-        let Some(back) = days_back(i64::from(key.hour)) else {
-            continue;
-        };
-        for group in [(key.isp, None), (key.isp, Some(key.source_ip))] {
+        let ip = key.source_ip.expect("kept");
+        for group in [(key.isp, None), (key.isp, Some(ip))] {
             let sums = if back == 0 {
                 window.entry(group).or_default()
             } else {
                 baseline.entry(group).or_default()
             };
-            if attempt {
-                sums.attempts += count;
-            }
-            if deferral {
-                sums.deferred += count;
-                if back == 0 {
-                    let class = key.class.unwrap_or(Class::Other);
-                    *sums.classes.entry(class).or_insert(0) += count;
-                }
+            sums.attempts += counts.attempts();
+            sums.deferred += counts.deferred;
+            if back == 0 && counts.deferred > 0 {
+                let class = key.class.unwrap_or(Class::Other);
+                *sums.classes.entry(class).or_insert(0) += counts.deferred;
             }
         }
-    }
-    let mut siblings: HashMap<u32, usize> = HashMap::new();
-    for (isp, ip) in window.keys() {
-        if ip.is_some() {
-            *siblings.entry(*isp).or_insert(0) += 1;
-        }
-    }
+    });
+    let siblings = siblings_per_isp(window.keys().map(|&(isp, ip)| (isp, ip.is_some())));
     let mut groups: Vec<WindowGroup> = window
         .into_iter()
         .map(|((isp, source_ip), sums)| {

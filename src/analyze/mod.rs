@@ -15,8 +15,6 @@ pub mod stats;
 pub mod status;
 pub mod unknown;
 
-use chrono_tz::Tz;
-
 use crate::aggregate::Aggregates;
 use crate::error::Error;
 use metrics::{Dim, MetricRow, Period};
@@ -38,19 +36,20 @@ pub fn warm_up_in_background() {
             class: None,
         };
         aggregates.add(key, 1);
-        let _ = hourly(&aggregates, &[Dim::Isp], None, None);
+        let _ = hourly(&aggregates, Default::default(), &[Dim::Isp], None, None);
     });
 }
 
-/// Hourly rows for `dims`, limited to hours in `[from, to)` (epoch hours). Baselines use
-/// the hours before `from` too.
+/// Hourly rows for `dims` over the cells `select` admits, limited to hours in `[from, to)`
+/// (epoch hours). Baselines use the hours before `from` too.
 pub fn hourly(
     aggregates: &Aggregates,
+    select: frame::Selection,
     dims: &[Dim],
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<Vec<MetricRow>, Error> {
-    let cells = frame::cells_frame(aggregates, Tz::UTC, frame::Grain::Hour)?;
+    let cells = frame::cells_frame(aggregates, frame::Grain::Hour, select)?;
     let rows = metrics::compute(&cells.frame, &cells.names, Period::Hour, dims)?;
     Ok(rows
         .into_iter()

@@ -19,6 +19,7 @@ use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
+use crate::query::siblings_per_isp;
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
 
@@ -85,7 +86,10 @@ pub fn build_report(
     let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
     let data_gaps = gaps(&aggregates, day, tz);
     let day_samples = samples_of_day(&aggregates, day, tz);
-    let cells = Cells::of_day(cells_frame(&aggregates, tz, Grain::Day)?, day)?;
+    let cells = Cells::of_day(
+        cells_frame(&aggregates, Grain::Day(tz), Default::default())?,
+        day,
+    )?;
     drop(aggregates);
     let groupings = [
         &[Dim::Isp][..],
@@ -199,12 +203,12 @@ fn groups_of_day(
         }
     }
     // Source IPs and pools are tested side by side at their ISP.
-    let mut siblings: HashMap<&str, usize> = HashMap::new();
-    if dims.len() > 1 {
-        for row in daily.iter().filter(|row| row.period == day) {
-            *siblings.entry(row.keys[0].as_str()).or_insert(0) += 1;
-        }
-    }
+    let siblings = siblings_per_isp(
+        daily
+            .iter()
+            .filter(|row| row.period == day)
+            .map(|row| (row.keys[0].as_str(), dims.len() > 1)),
+    );
     let mut out: Vec<GroupDay> = daily
         .iter()
         .filter(|row| row.period == day)

@@ -10,6 +10,7 @@ use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
 use crate::error::Error;
+use crate::query::Selection;
 
 /// What a chart is about.
 #[derive(Debug, Clone, Default)]
@@ -40,24 +41,15 @@ impl Scope {
         parts.join(", ")
     }
 
-    /// The aggregates of the scope's ISP, IP, pool and VirtualMTA (all classes).
-    fn restrict(&self, aggregates: &Aggregates) -> Aggregates {
-        let wanted =
-            |interner: &crate::aggregate::intern::Interner, id: u32, want: &Option<String>| {
-                want.as_deref().is_none_or(|w| interner.name(id) == w)
-            };
-        let mut out = Aggregates::with_names_of(aggregates);
-        let isp = Some(self.isp.clone());
-        let cells = aggregates.cells().filter(|(key, _)| {
-            wanted(&aggregates.isps, key.isp, &isp)
-                && wanted(&aggregates.source_ips, key.source_ip, &self.source_ip)
-                && wanted(&aggregates.pools, key.pool, &self.pool)
-                && wanted(&aggregates.vmtas, key.vmta, &self.vmta)
-        });
-        for (key, count) in cells {
-            out.add(key, count);
-        }
-        out
+    /// The cells of the scope's ISP, IP, pool and VirtualMTA (all classes).
+    fn selection(&self, aggregates: &Aggregates) -> Selection {
+        Selection::named(
+            aggregates,
+            Some(&self.isp),
+            self.source_ip.as_deref(),
+            self.vmta.as_deref(),
+            self.pool.as_deref(),
+        )
     }
 }
 
@@ -86,13 +78,18 @@ pub fn rate_series(
     to: i64,
     thresholds: &Thresholds,
 ) -> Result<Vec<RatePoint>, Error> {
-    let restricted = scope.restrict(aggregates);
     let dims: &[Dim] = if scope.class.is_some() {
         &[Dim::Class]
     } else {
         &[]
     };
-    let rows = hourly(&restricted, dims, Some(from), Some(to))?;
+    let rows = hourly(
+        aggregates,
+        scope.selection(aggregates),
+        dims,
+        Some(from),
+        Some(to),
+    )?;
     let class = scope.class.map(Class::id);
     Ok(rows
         .iter()
@@ -133,9 +130,14 @@ pub fn class_series(
     from: i64,
     to: i64,
 ) -> Result<BTreeMap<i64, BTreeMap<Class, u64>>, Error> {
-    let restricted = scope.restrict(aggregates);
     let mut out: BTreeMap<i64, BTreeMap<Class, u64>> = BTreeMap::new();
-    for row in hourly(&restricted, &[Dim::Class], Some(from), Some(to))? {
+    for row in hourly(
+        aggregates,
+        scope.selection(aggregates),
+        &[Dim::Class],
+        Some(from),
+        Some(to),
+    )? {
         let Some(class) = row.keys.first().and_then(|c| Class::from_id(c)) else {
             continue;
         };
@@ -161,9 +163,14 @@ pub fn ip_series(
     from: i64,
     to: i64,
 ) -> Result<BTreeMap<String, Vec<IpHour>>, Error> {
-    let restricted = scope.restrict(aggregates);
     let mut out: BTreeMap<String, Vec<IpHour>> = BTreeMap::new();
-    for row in hourly(&restricted, &[Dim::SourceIp], Some(from), Some(to))? {
+    for row in hourly(
+        aggregates,
+        scope.selection(aggregates),
+        &[Dim::SourceIp],
+        Some(from),
+        Some(to),
+    )? {
         let ip = row.keys.first().cloned().unwrap_or_default();
         out.entry(ip).or_default().push(IpHour {
             hour: row.period,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
 use crate::numfmt::thousands;
-use crate::read::record::RecordKind;
+use crate::query::{self, Dims, Query};
 use crate::timefmt::hour_rfc3339;
 
 /// The `rdns_*` replies of one class that one IP received.
@@ -40,12 +40,6 @@ pub struct Window {
     pub to: Option<i64>,
 }
 
-impl Window {
-    fn contains(&self, hour: i64) -> bool {
-        self.from.is_none_or(|from| hour >= from) && self.to.is_none_or(|to| hour < to)
-    }
-}
-
 #[derive(Default)]
 struct Tally {
     deferrals: u64,
@@ -68,34 +62,32 @@ pub fn evidence(aggregates: &Aggregates, window: Window) -> LogEvidence {
         }
         parsed.push(ip.filter(|ip| !ip.is_unspecified()));
     }
-    for (key, count) in aggregates.cells() {
-        let hour = i64::from(key.hour);
-        if !window.contains(hour) || key.kind == RecordKind::NotCounted {
-            continue;
-        }
-        let Some(ip) = parsed[key.source_ip as usize] else {
-            continue;
+    let window = query::Window::between(window.from, window.to);
+    let query = Query::hourly(window, Dims::ISP.with_source_ip().with_class());
+    query.visit(aggregates, |key, counts| {
+        let Some(ip) = parsed[key.source_ip.expect("kept") as usize] else {
+            return;
         };
         let classes = ips.entry(ip).or_default();
         let Some(class) = key.class.filter(|c| c.is_rdns()) else {
-            continue;
+            return;
         };
+        let hour = key.time;
         let tally = classes.entry(class).or_insert_with(|| Tally {
             first: hour,
             last: hour,
             ..Tally::default()
         });
-        match key.kind {
-            RecordKind::Bounced => tally.bounces += count,
-            _ => tally.deferrals += count,
-        }
+        // A queue-level deferral of an IP's mail counts with its deferrals.
+        tally.deferrals += counts.deferred + counts.queue_deferred;
+        tally.bounces += counts.bounced;
         *tally
             .isps
             .entry(aggregates.isps.name(key.isp).to_string())
-            .or_default() += count;
+            .or_default() += counts.deferred + counts.queue_deferred + counts.bounced;
         tally.first = tally.first.min(hour);
         tally.last = tally.last.max(hour);
-    }
+    });
     let ips = ips
         .into_iter()
         .map(|(ip, classes)| {

@@ -10,7 +10,13 @@ use crate::render::{HourlyTable, renderer};
 
 pub fn run(config: HourlyConfig) -> Result<()> {
     let scan = load(&config.input.sources, History::since(config.from))?;
-    let rows = hourly(&scan.aggregates, &config.dims, config.from, config.to)?;
+    let rows = hourly(
+        &scan.aggregates,
+        Default::default(),
+        &config.dims,
+        config.from,
+        config.to,
+    )?;
     let table = HourlyTable {
         by: &config.dims,
         rows: &rows,

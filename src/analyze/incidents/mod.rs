@@ -19,8 +19,6 @@ mod rises;
 mod scope;
 mod series;
 
-use std::collections::HashMap;
-
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
@@ -28,6 +26,7 @@ use super::frame::local_day;
 use super::status::{Status, Thresholds};
 use crate::aggregate::{Aggregates, Hour};
 use crate::classify::Class;
+use crate::query::siblings_per_isp;
 use crate::timefmt::hour_rfc3339;
 use assembly::incident;
 use rises::{merge_classes, rises_of};
@@ -173,12 +172,7 @@ pub fn find_incidents(
     let mut rises = Vec::new();
     let mut keys: Vec<&(Scope, Class)> = scan.failures.keys().collect();
     keys.sort();
-    let mut siblings: HashMap<u32, usize> = HashMap::new();
-    for (isp, ip) in scan.attempts.keys() {
-        if ip.is_some() {
-            *siblings.entry(*isp).or_insert(0) += 1;
-        }
-    }
+    let siblings = siblings_per_isp(scan.attempts.keys().map(|&(isp, ip)| (isp, ip.is_some())));
     for &(scope, class) in keys {
         let thresholds = match scope.1 {
             Some(_) => thresholds.for_siblings(siblings[&scope.0]),

@@ -8,7 +8,7 @@ use crate::analyze::changepoint::HourCounts;
 use crate::analyze::group::is_placeholder_ip;
 use crate::analyze::stats::rise_z;
 use crate::classify::Class;
-use crate::read::record::RecordKind;
+use crate::query::{Dims, Query, Window};
 
 /// A series: an ISP, or a source IP at an ISP.
 pub(super) type Scope = (u32, Option<u32>);
@@ -32,37 +32,33 @@ impl Scan {
         let placeholder: Vec<bool> = (0..aggregates.source_ips.len() as u32)
             .map(|ip| is_placeholder_ip(aggregates.source_ips.name(ip)))
             .collect();
-        for (key, count) in aggregates.cells() {
-            let hour = i64::from(key.hour);
-            if hour < from || hour >= to {
-                continue;
+        let query = Query::hourly(
+            Window::new(from, to),
+            Dims::ISP.with_source_ip().with_class(),
+        );
+        query.visit(aggregates, |key, counts| {
+            if counts.attempts() == 0 {
+                return;
             }
-            let failure = match key.kind {
-                RecordKind::Delivered => None,
-                RecordKind::Bounced | RecordKind::Deferred => key.class,
-                RecordKind::QueueDeferred | RecordKind::NotCounted => continue,
-            };
-            let slot = (hour - from) as usize;
-            let count = count.min(u64::from(u32::MAX)) as u32;
-            let ip_scope =
-                (!placeholder[key.source_ip as usize]).then_some((key.isp, Some(key.source_ip)));
+            let slot = (key.time - from) as usize;
+            let attempts = clamp(counts.attempts());
+            let failure = key.class.filter(|_| counts.failures() > 0);
+            let ip = key.source_ip.expect("kept");
+            let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
             for scope in std::iter::once((key.isp, None)).chain(ip_scope) {
-                let attempts = scan.attempts.entry(scope).or_insert_with(|| vec![0; hours]);
-                attempts[slot] = attempts[slot].saturating_add(count);
+                let slots = scan.attempts.entry(scope).or_insert_with(|| vec![0; hours]);
+                slots[slot] = slots[slot].saturating_add(attempts);
                 if let Some(class) = failure {
                     let failures = scan
                         .failures
                         .entry((scope, class))
                         .or_insert_with(|| vec![(0, 0); hours]);
                     let cell = &mut failures[slot];
-                    if key.kind == RecordKind::Deferred {
-                        cell.0 = cell.0.saturating_add(count);
-                    } else {
-                        cell.1 = cell.1.saturating_add(count);
-                    }
+                    cell.0 = cell.0.saturating_add(clamp(counts.deferred));
+                    cell.1 = cell.1.saturating_add(clamp(counts.bounced));
                 }
             }
-        }
+        });
         scan
     }
 
@@ -98,6 +94,11 @@ impl Scan {
         });
         (n, t, b)
     }
+}
+
+/// A count in a slot of the scan, which keeps 32 bits.
+fn clamp(count: u64) -> u32 {
+    count.min(u64::from(u32::MAX)) as u32
 }
 
 /// The rate of normal days: the pooled rate of the days that do not stand out, where a day

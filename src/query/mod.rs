@@ -1,0 +1,319 @@
+//! The one way analyses read the aggregates: counts folded from record kinds, over a window
+//! of hours, at a grain (hour or local day), keeping only the dimensions asked for.
+//!
+//! What counts as an attempt, a deferral or a failure is decided here ([`Counts`]) and
+//! nowhere else; an analysis states the [`Query`] it needs and reads the answer. The
+//! aggregates come from the logs or from stores alike (`load.rs`), so every analysis
+//! answers the same from both.
+
+mod counts;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono_tz::Tz;
+use foldhash::fast::RandomState;
+
+use crate::aggregate::{AggKey, Aggregates, Hour};
+use crate::analyze::frame::local_day;
+use crate::classify::Class;
+pub use counts::Counts;
+
+/// Hours `[from, to)` since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Window {
+    /// Every hour.
+    pub const ALL: Window = Window {
+        from: i64::MIN,
+        to: i64::MAX,
+    };
+
+    pub fn new(from: i64, to: i64) -> Window {
+        Window { from, to }
+    }
+
+    /// Hours from `from` (when given) up to `to` (when given).
+    pub fn between(from: Option<i64>, to: Option<i64>) -> Window {
+        Window {
+            from: from.unwrap_or(i64::MIN),
+            to: to.unwrap_or(i64::MAX),
+        }
+    }
+
+    pub fn contains(&self, hour: i64) -> bool {
+        hour >= self.from && hour < self.to
+    }
+
+    /// The number of hours, for a bounded window.
+    pub fn hours(&self) -> usize {
+        (self.to - self.from).max(0) as usize
+    }
+}
+
+/// How finely the answer keeps time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// [`Key::time`] is the UTC hour.
+    Hour,
+    /// [`Key::time`] is the local day (days since 1970-01-01) in this time zone.
+    Day(Tz),
+}
+
+/// Which dimensions the answer keeps beside the ISP (which it always keeps). A dimension
+/// left out is summed over and is `None` in every [`Key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dims {
+    pub source_ip: bool,
+    pub vmta: bool,
+    pub pool: bool,
+    pub class: bool,
+}
+
+impl Dims {
+    /// Per ISP only.
+    pub const ISP: Dims = Dims {
+        source_ip: false,
+        vmta: false,
+        pool: false,
+        class: false,
+    };
+    /// Every dimension of a cell.
+    pub const ALL: Dims = Dims {
+        source_ip: true,
+        vmta: true,
+        pool: true,
+        class: true,
+    };
+
+    pub fn with_source_ip(self) -> Dims {
+        Dims {
+            source_ip: true,
+            ..self
+        }
+    }
+
+    pub fn with_class(self) -> Dims {
+        Dims {
+            class: true,
+            ..self
+        }
+    }
+}
+
+/// Where a count belongs: a time at the query's grain, an ISP, and the dimensions kept.
+/// `class` is `None` on delivered rows even when the class is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub time: i64,
+    pub isp: u32,
+    pub source_ip: Option<u32>,
+    pub vmta: Option<u32>,
+    pub pool: Option<u32>,
+    pub class: Option<Class>,
+}
+
+/// Which cells a query reads: every cell, or those of the ISPs, source IPs, VirtualMTAs
+/// and pools named (as interned ids; `None` admits any).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    pub isps: Option<Vec<u32>>,
+    pub source_ips: Option<Vec<u32>>,
+    pub vmtas: Option<Vec<u32>>,
+    pub pools: Option<Vec<u32>>,
+}
+
+impl Selection {
+    /// The cells of the names given (`None` admits any) in `aggregates`.
+    pub fn named(
+        aggregates: &Aggregates,
+        isp: Option<&str>,
+        source_ip: Option<&str>,
+        vmta: Option<&str>,
+        pool: Option<&str>,
+    ) -> Selection {
+        Selection {
+            isps: isp.map(|name| aggregates.isps.ids_named(name)),
+            source_ips: source_ip.map(|name| aggregates.source_ips.ids_named(name)),
+            vmtas: vmta.map(|name| aggregates.vmtas.ids_named(name)),
+            pools: pool.map(|name| aggregates.pools.ids_named(name)),
+        }
+    }
+
+    fn admits(&self, cell: &AggKey) -> bool {
+        let admits =
+            |ids: &Option<Vec<u32>>, id: u32| ids.as_ref().is_none_or(|ids| ids.contains(&id));
+        admits(&self.isps, cell.isp)
+            && admits(&self.source_ips, cell.source_ip)
+            && admits(&self.vmtas, cell.vmta)
+            && admits(&self.pools, cell.pool)
+    }
+}
+
+/// What an analysis reads: a window, a grain, the dimensions to keep and which cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub window: Window,
+    pub grain: Grain,
+    pub dims: Dims,
+    pub select: Selection,
+}
+
+impl Query {
+    /// Hourly counts in `window`, per ISP and `dims`.
+    pub fn hourly(window: Window, dims: Dims) -> Query {
+        Query {
+            window,
+            grain: Grain::Hour,
+            dims,
+            select: Selection::default(),
+        }
+    }
+
+    /// Calls `visit` for every counted cell in the window with its key and counts. A key
+    /// can come more than once (cells that differ only in a dimension left out): callers
+    /// sum, or use [`Query::fold`]. Rows that carry no delivery outcome are not counted.
+    pub fn visit(&self, aggregates: &Aggregates, mut visit: impl FnMut(Key, Counts)) {
+        let mut days: HashMap<Hour, i32, RandomState> = HashMap::default();
+        let dims = self.dims;
+        for (cell, count) in aggregates.cells() {
+            let hour = i64::from(cell.hour);
+            if !self.window.contains(hour) || !self.select.admits(&cell) {
+                continue;
+            }
+            let Some(counts) = Counts::of(cell.kind, count) else {
+                continue;
+            };
+            let time = match self.grain {
+                Grain::Hour => hour,
+                Grain::Day(tz) => i64::from(
+                    *days
+                        .entry(cell.hour)
+                        .or_insert_with(|| local_day(cell.hour, tz)),
+                ),
+            };
+            let key = Key {
+                time,
+                isp: cell.isp,
+                source_ip: dims.source_ip.then_some(cell.source_ip),
+                vmta: dims.vmta.then_some(cell.vmta),
+                pool: dims.pool.then_some(cell.pool),
+                class: if dims.class { cell.class } else { None },
+            };
+            visit(key, counts);
+        }
+    }
+
+    /// The counts per key, each key once.
+    pub fn fold(&self, aggregates: &Aggregates) -> HashMap<Key, Counts, RandomState> {
+        let mut out: HashMap<Key, Counts, RandomState> = HashMap::default();
+        self.visit(aggregates, |key, counts| {
+            *out.entry(key).or_default() += counts;
+        });
+        out
+    }
+}
+
+/// How many groups (source IPs or pools) are tested side by side at each ISP, from the
+/// groups of one analysis: `(isp, true)` for a group below an ISP, `(isp, false)` for the
+/// ISP itself. The statistics of one group are corrected for its siblings
+/// (`Thresholds::for_siblings`).
+pub fn siblings_per_isp<K: Hash + Eq>(
+    groups: impl IntoIterator<Item = (K, bool)>,
+) -> HashMap<K, usize> {
+    let mut siblings = HashMap::new();
+    for (isp, below) in groups {
+        if below {
+            *siblings.entry(isp).or_insert(0) += 1;
+        }
+    }
+    siblings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::record::RecordKind;
+
+    fn aggregates() -> Aggregates {
+        let mut aggregates = Aggregates::default();
+        let isp = aggregates.isps.intern(b"gmail");
+        let ips = [
+            aggregates.source_ips.intern(b"192.0.2.1"),
+            aggregates.source_ips.intern(b"192.0.2.2"),
+        ];
+        let vmta = aggregates.vmtas.intern(b"v");
+        let pool = aggregates.pools.intern(b"p");
+        let cell = |hour, source_ip, kind, class| AggKey {
+            hour,
+            isp,
+            source_ip,
+            vmta,
+            pool,
+            kind,
+            class,
+        };
+        for (hour, ip) in [(10, ips[0]), (10, ips[1]), (11, ips[0]), (40, ips[1])] {
+            aggregates.add(cell(hour, ip, RecordKind::Delivered, None), 90);
+            aggregates.add(
+                cell(hour, ip, RecordKind::Deferred, Some(Class::RateLimited)),
+                7,
+            );
+            aggregates.add(
+                cell(hour, ip, RecordKind::Bounced, Some(Class::UserUnknown)),
+                3,
+            );
+            aggregates.add(
+                cell(hour, ip, RecordKind::QueueDeferred, Some(Class::Other)),
+                5,
+            );
+            aggregates.add(cell(hour, ip, RecordKind::NotCounted, None), 100);
+        }
+        aggregates
+    }
+
+    #[test]
+    fn counts_fold_record_kinds_once() {
+        let folded = Query::hourly(Window::ALL, Dims::ISP).fold(&aggregates());
+        let hour_10 = folded.iter().find(|(k, _)| k.time == 10).unwrap().1;
+        assert_eq!(hour_10.attempts(), 200);
+        assert_eq!(hour_10.deferred, 14);
+        assert_eq!(hour_10.failures(), 20);
+        assert_eq!(hour_10.queue_deferred, 10);
+        assert_eq!(folded.len(), 3);
+    }
+
+    #[test]
+    fn the_window_and_the_grain_decide_the_keys() {
+        let aggregates = aggregates();
+        let daily = Query {
+            window: Window::new(0, 24),
+            grain: Grain::Day(Tz::UTC),
+            dims: Dims::ISP.with_source_ip(),
+            select: Selection::default(),
+        }
+        .fold(&aggregates);
+        assert_eq!(daily.len(), 2);
+        assert!(daily.keys().all(|k| k.time == 0 && k.class.is_none()));
+        assert_eq!(daily.values().map(Counts::attempts).sum::<u64>(), 300);
+        let by_class = Query::hourly(Window::new(40, 41), Dims::ISP.with_class()).fold(&aggregates);
+        let classes: Vec<Option<Class>> = {
+            let mut c: Vec<_> = by_class.keys().map(|k| k.class).collect();
+            c.sort();
+            c
+        };
+        assert_eq!(classes.len(), 4, "{classes:?}");
+        assert!(classes.contains(&None));
+    }
+
+    #[test]
+    fn siblings_are_the_groups_below_each_isp() {
+        let siblings = siblings_per_isp([("gmail", false), ("gmail", true), ("gmail", true)]);
+        assert_eq!(siblings.get("gmail"), Some(&2));
+        assert_eq!(siblings_per_isp([("yahoo", false)]).get("yahoo"), None);
+    }
+}
