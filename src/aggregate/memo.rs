@@ -30,12 +30,19 @@ pub fn key_hash(parts: &[&[u8]], buf: &mut Vec<u8>) -> u128 {
 #[derive(Debug)]
 pub struct Memo<V> {
     decided: HashMap<u128, V, RandomState>,
+    limit: usize,
 }
 
 impl<V: Copy> Memo<V> {
     pub fn new() -> Self {
+        Memo::with_limit(MEMO_ENTRIES)
+    }
+
+    /// A memo that starts afresh after `limit` decisions.
+    pub fn with_limit(limit: usize) -> Self {
         Memo {
             decided: HashMap::default(),
+            limit,
         }
     }
 
@@ -44,7 +51,7 @@ impl<V: Copy> Memo<V> {
     }
 
     pub fn insert(&mut self, hash: u128, decision: V) {
-        if self.decided.len() >= MEMO_ENTRIES {
+        if self.decided.len() >= self.limit {
             self.decided.clear();
         }
         self.decided.insert(hash, decision);

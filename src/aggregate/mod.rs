@@ -247,6 +247,11 @@ impl Aggregates {
     }
 }
 
+/// Replies kept by their bytes as written: the ones repeated byte for byte are few and
+/// frequent, while those that quote a recipient or a queue id are all different and would
+/// only fill a larger memo.
+const RAW_CLASS_MEMO_ENTRIES: usize = 16_384;
+
 #[derive(Debug, Clone, Copy)]
 struct CachedClass {
     class: Class,
@@ -263,7 +268,9 @@ pub struct Aggregator<'a> {
     pub aggregates: Aggregates,
     isp_memo: Memo<u32>,
     sender_memo: Memo<[u32; 3]>,
+    /// Classes by the masked reply, and by the row's reply bytes as they are.
     class_memo: Memo<CachedClass>,
+    raw_class_memo: Memo<CachedClass>,
     key_buf: Vec<u8>,
     mask_buf: Vec<u8>,
 }
@@ -277,6 +284,7 @@ impl<'a> Aggregator<'a> {
             isp_memo: Memo::new(),
             sender_memo: Memo::new(),
             class_memo: Memo::new(),
+            raw_class_memo: Memo::with_limit(RAW_CLASS_MEMO_ENTRIES),
             key_buf: Vec::with_capacity(256),
             mask_buf: Vec::with_capacity(1024),
         }
@@ -312,28 +320,41 @@ impl<'a> Aggregator<'a> {
         ids
     }
 
+    /// The class of a row's reply, decided once per distinct masked reply. Most rows repeat
+    /// a reply byte for byte, so the row's own bytes are looked up first and the reply is
+    /// masked only when they are new; both keys hold the ISP and the quoted local part,
+    /// which the decision and the kept text depend on.
     fn class_of(&mut self, record: &AcctRecord<'_>, isp: u32) -> CachedClass {
+        let expired_bounce = record.kind == RecordKind::Bounced
+            && record.bounce_cat.trim_ascii() == b"message-expired";
+        // The recipient's local part, when the reply quotes it without an `@` (which the
+        // masking below cannot know): part of the key, as the texts kept differ by it.
+        let quoted = quoted_local_part(record);
+        let key = |status: &[u8], diag: &[u8], buf: &mut Vec<u8>| {
+            key_hash(
+                &[
+                    &isp.to_le_bytes(),
+                    &[u8::from(expired_bounce)],
+                    status,
+                    diag,
+                    quoted.unwrap_or_default(),
+                ],
+                buf,
+            )
+        };
+        let raw_hash = key(record.dsn_status, record.dsn_diag, &mut self.key_buf);
+        if let Some(cached) = self.raw_class_memo.get(raw_hash) {
+            return cached;
+        }
         let reply = RawReply {
             diag: record.dsn_diag,
             dsn_status: record.dsn_status,
-            expired_bounce: record.kind == RecordKind::Bounced
-                && record.bounce_cat.trim_ascii() == b"message-expired",
+            expired_bounce,
         };
         let masked = reply.mask(&mut self.mask_buf);
-        // The recipient's local part, when the reply quotes it without an `@` (which the
-        // masking above cannot know): part of the key, as the texts kept differ by it.
-        let quoted = quoted_local_part(record);
-        let hash = key_hash(
-            &[
-                &isp.to_le_bytes(),
-                &[u8::from(masked.is_expired_bounce())],
-                masked.dsn_status(),
-                masked.diag(),
-                quoted.unwrap_or_default(),
-            ],
-            &mut self.key_buf,
-        );
+        let hash = key(masked.dsn_status(), masked.diag(), &mut self.key_buf);
         if let Some(cached) = self.class_memo.get(hash) {
+            self.raw_class_memo.insert(raw_hash, cached);
             return cached;
         }
         let isp_name = self.aggregates.isps.name(isp);
@@ -347,6 +368,7 @@ impl<'a> Aggregator<'a> {
             sample_hash: sample_hash(shown.as_bytes()),
         };
         self.class_memo.insert(hash, cached);
+        self.raw_class_memo.insert(raw_hash, cached);
         cached
     }
 }

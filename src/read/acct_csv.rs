@@ -185,6 +185,7 @@ impl Source for AcctCsv {
         }
         let header = rows.columns.map(|c| c.header);
         let consumed = buf_offset + pos as u64;
+        stats.settle_rows();
         stats.bytes = consumed;
         let tail = if fingerprint {
             &buf[pos - pos.min(TAIL_LEN)..pos]

@@ -14,6 +14,16 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// Every kind, in the order of their discriminants.
+    pub const ALL: [RecordKind; 5] = [
+        RecordKind::Delivered,
+        RecordKind::Bounced,
+        RecordKind::Deferred,
+        RecordKind::QueueDeferred,
+        RecordKind::NotCounted,
+    ];
+    pub const COUNT: usize = RecordKind::ALL.len();
+
     /// Maps the `type` field (short id or long alias) to a kind.
     pub fn parse(field: &[u8]) -> Option<RecordKind> {
         let kind = match super::columns::without_prefix_bytes(field).trim_ascii() {
@@ -41,15 +51,7 @@ impl RecordKind {
 
     /// The kind of a short id from [`RecordKind::id`].
     pub fn from_id(id: &str) -> Option<RecordKind> {
-        [
-            RecordKind::Delivered,
-            RecordKind::Bounced,
-            RecordKind::Deferred,
-            RecordKind::QueueDeferred,
-            RecordKind::NotCounted,
-        ]
-        .into_iter()
-        .find(|kind| kind.id() == id)
+        RecordKind::ALL.into_iter().find(|kind| kind.id() == id)
     }
 
     /// Whether rows of this kind carry a reply to classify.

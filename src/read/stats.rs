@@ -56,6 +56,10 @@ pub struct FileStats {
     pub name: String,
     pub bytes: u64,
     pub rows: BTreeMap<&'static str, u64>,
+    /// Rows counted while reading, by kind, before [`FileStats::settle_rows`] adds them to
+    /// `rows`: an array is cheaper per row than a map.
+    #[serde(skip)]
+    counting: [u64; RecordKind::COUNT],
     pub malformed: BTreeMap<MalformedReason, u64>,
     pub issues: Vec<Issue>,
     /// The file ended in the middle of a row (it is probably still being written); that
@@ -87,9 +91,19 @@ impl FileStats {
     }
 
     pub fn count_row(&mut self, kind: RecordKind, time: EpochSeconds) {
-        *self.rows.entry(kind.id()).or_insert(0) += 1;
+        self.counting[kind as usize] += 1;
         self.first = Some(self.first.map_or(time, |f| f.min(time)));
         self.last = Some(self.last.map_or(time, |l| l.max(time)));
+    }
+
+    /// Adds the rows counted by [`FileStats::count_row`] to `rows`.
+    pub fn settle_rows(&mut self) {
+        for kind in RecordKind::ALL {
+            let counted = std::mem::take(&mut self.counting[kind as usize]);
+            if counted > 0 {
+                *self.rows.entry(kind.id()).or_insert(0) += counted;
+            }
+        }
     }
 
     pub fn count_malformed(&mut self, line: u64, reason: MalformedReason) {
