@@ -191,13 +191,14 @@ run_in() {
 # dump_store NAME DB: the store's contents as text (files/NAME.sql), ids replaced by the
 # names they stand for. Ids are given in the order names are first met, which varies
 # between runs when several threads read, so the raw ids are not compared; the runs
-# table's `finished` column is a wall-clock time and left out.
+# table's `finished` column is a wall-clock time and left out, and so is the store's id
+# (drawn at random when a store is made, so that two stores are told apart).
 dump_store() {
   command -v sqlite3 > /dev/null || return 0
   sqlite3 "$2" > "files/$1.sql" <<'EOF'
 .mode list
 CREATE TEMP VIEW n AS SELECT id, name FROM names UNION ALL SELECT -1, '(more texts)';
-SELECT 'meta', * FROM meta ORDER BY key;
+SELECT 'meta', * FROM meta WHERE key <> 'store_id' ORDER BY key;
 SELECT 'names', dim, name FROM names ORDER BY dim, name;
 SELECT 'cells', c.hour, i.name, s.name, v.name, p.name, c.kind, c.class, c.count
   FROM cells c

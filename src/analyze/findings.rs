@@ -15,7 +15,7 @@ pub struct Finding {
     pub severity: Status,
     pub isp: String,
     pub source_ip: Option<String>,
-    pub class: Option<String>,
+    pub class: Option<Class>,
     pub message: String,
     /// The id of the incident behind it, when one was found.
     pub incident: Option<String>,
@@ -29,8 +29,8 @@ fn pct(rate: Option<f64>) -> String {
 }
 
 /// What to do about a class, in a few words.
-pub fn advice(class: &str) -> &'static str {
-    match Class::from_id(class) {
+pub fn advice(class: Class) -> &'static str {
+    match Some(class) {
         Some(Class::RdnsMissing) => "add a PTR record for the sending IP (ask the IP owner)",
         Some(Class::RdnsMismatch) => {
             "make the PTR hostname resolve back to the IP and set the EHLO name to it"
@@ -111,7 +111,7 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
     let top = group
         .top_classes()
         .first()
-        .map(|(c, n)| (c.to_string(), *n));
+        .and_then(|&(c, n)| Some((Class::from_id(c)?, n)));
     let mut message = format!(
         "{} deferral rate {}",
         scope_name(group),
@@ -132,7 +132,7 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
         ));
     }
     if let Some((class, count)) = &top {
-        message.push_str(&format!("; mostly {class} ({count}): {}", advice(class)));
+        message.push_str(&format!("; mostly {class} ({count}): {}", advice(*class)));
     }
     message.push('.');
     Some(Finding {
@@ -180,7 +180,7 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
         if rdns < thresholds.rdns_min_rows {
             continue;
         }
-        let class = class.unwrap_or("rdns_missing");
+        let class = class.and_then(Class::from_id).unwrap_or(Class::RdnsMissing);
         let siblings: Vec<&GroupDay> = source_ips
             .iter()
             .filter(|g| g.isp == group.isp && g.source_ip.as_deref() != Some(ip))
@@ -221,7 +221,7 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
             severity: Status::Alert,
             isp: group.isp.clone(),
             source_ip: Some(ip.to_string()),
-            class: Some(class.to_string()),
+            class: Some(class),
             message,
             incident: None,
             codes: Vec::new(),
@@ -278,7 +278,7 @@ pub fn link_incidents(
 }
 
 fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
-    let class = incident.class.as_deref().unwrap_or("other");
+    let class = incident.class.unwrap_or(Class::Other);
     let scope = match &incident.source_ip {
         Some(ip) => format!("{ip} at {}", incident.isp),
         None => incident.isp.clone(),
@@ -359,7 +359,7 @@ mod tests {
         let findings = rdns_findings(&ips, &Thresholds::default());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].source_ip.as_deref(), Some("203.0.113.14"));
-        assert_eq!(findings[0].class.as_deref(), Some("rdns_missing"));
+        assert_eq!(findings[0].class, Some(Class::RdnsMissing));
         // A few rdns replies among many at an IP whose siblings show them too: no finding.
         let spread = vec![
             ip(

@@ -305,7 +305,7 @@ fn samples_of_day(aggregates: &Aggregates, day: i64, tz: Tz) -> DaySamples {
 /// provider says they mean. Codes the provider uses for several causes are left out.
 fn quote_provider_codes(findings: &mut [Finding], samples: &DaySamples) {
     for finding in findings {
-        let Some(class) = finding.class.as_deref().and_then(Class::from_id) else {
+        let Some(class) = finding.class else {
             continue;
         };
         let mut texts: Vec<&String> = samples

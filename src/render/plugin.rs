@@ -4,6 +4,7 @@
 use crate::analyze::group::GroupDay;
 use crate::analyze::intraday::{BASELINE_DAYS, Intraday, WindowGroup};
 use crate::analyze::status::Status;
+use crate::classify::Class;
 use crate::error::ExitCode;
 use crate::numfmt::{percent, thousands};
 use crate::read::summary::InputSummary;
@@ -122,7 +123,7 @@ fn problems_summary(review: &Review) -> String {
         let Some(ip) = &finding.source_ip else {
             continue;
         };
-        let what = finding.class.as_deref().unwrap_or("deferrals");
+        let what = finding.class.map_or("deferrals", Class::id);
         items.push((finding.severity, format!("{ip} {what} at {}", finding.isp)));
     }
     items.sort_by_key(|item| std::cmp::Reverse(item.0));
@@ -224,7 +225,7 @@ pub fn intraday_verdict(
             Some(ip) => format!("{ip} at {}", incident.isp),
             None => incident.isp.clone(),
         };
-        let class = incident.class.as_deref().unwrap_or("other");
+        let class = incident.class.map_or("other", Class::id);
         let named = format!(
             "{scope} {class} since {} UTC (peak {}%)",
             hour_utc_minutes(incident.onset),

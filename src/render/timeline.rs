@@ -41,7 +41,12 @@ pub fn timeline_rows(incidents: &[Incident], day: i64, tz: Tz) -> Vec<TimelineRo
                 Some(ip) => format!("{ip} at {}", incident.isp),
                 None => incident.isp.clone(),
             },
-            classes: incident.classes.join(", "),
+            classes: incident
+                .classes
+                .iter()
+                .map(|c| c.id())
+                .collect::<Vec<_>>()
+                .join(", "),
             onset: hour_local(incident.onset, tz),
             state: match (incident.recovered_at, incident.clean_hours) {
                 (Some(end), Some(clean)) => {

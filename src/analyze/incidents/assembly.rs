@@ -95,8 +95,8 @@ pub(super) fn incident(
         id: incident_id(isp_name, ip_name, first_class, hour(onset)),
         isp: isp_name.to_string(),
         source_ip: ip_name.map(str::to_string),
-        class: Some(main.class.id().to_string()),
-        classes: by_excess.iter().map(|r| r.class.id().to_string()).collect(),
+        class: Some(main.class),
+        classes: by_excess.iter().map(|r| r.class).collect(),
         onset: hour(onset),
         last_seen: hour(last_seen),
         state: if recovered_at.is_some() {

@@ -57,9 +57,9 @@ pub struct Incident {
     /// `null` for an incident of the ISP as a whole.
     pub source_ip: Option<String>,
     /// The class with the most excess failures.
-    pub class: Option<String>,
+    pub class: Option<Class>,
     /// Every class that rose, by excess failures, largest first.
-    pub classes: Vec<String>,
+    pub classes: Vec<Class>,
     #[serde(serialize_with = "hour_as_rfc3339")]
     pub onset: i64,
     #[serde(serialize_with = "hour_as_rfc3339")]
@@ -190,7 +190,12 @@ pub fn find_incidents(
         .map(|group| incident(&scan, aggregates, &group, end, thresholds))
         .collect();
     incidents.sort_by(|a, b| {
-        (a.onset, &a.isp, &a.source_ip, &a.class).cmp(&(b.onset, &b.isp, &b.source_ip, &b.class))
+        (a.onset, &a.isp, &a.source_ip, a.class.map(Class::id)).cmp(&(
+            b.onset,
+            &b.isp,
+            &b.source_ip,
+            b.class.map(Class::id),
+        ))
     });
     incidents
 }
