@@ -299,7 +299,7 @@ fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
         severity: incident.severity,
         isp: incident.isp.clone(),
         source_ip: incident.source_ip.clone(),
-        class: incident.class.clone(),
+        class: incident.class,
         message: format!(
             "{scope}: {class} incident {when}: {} of attempts at its peak against {} before ({} deferrals and bounces{affected}); {}.",
             pct(Some(incident.peak_rate)),
