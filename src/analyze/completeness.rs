@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::incidents::first_hour_of_day;
 use crate::aggregate::Aggregates;
+use crate::query::calendar::first_hour_of_day;
 use crate::query::{Dims, Query, Window};
 use crate::timefmt::hour_local;
 use chrono_tz::Tz;

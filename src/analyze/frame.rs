@@ -3,11 +3,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{TimeZone, Utc};
-use chrono_tz::Tz;
 use polars::prelude::*;
 
-use crate::aggregate::{Aggregates, Hour};
+use crate::aggregate::Aggregates;
 use crate::classify::Class;
 pub use crate::query::Grain;
 pub use crate::query::Selection;
@@ -27,17 +25,6 @@ pub mod cols {
     pub const BOUNCED: &str = "bounced";
     pub const QUEUE_DEFERRALS: &str = "queue_deferrals";
     pub const ATTEMPTS: &str = "attempts";
-}
-
-/// Days since 1970-01-01 of the local date, in `tz`, of the start of a UTC hour.
-pub fn local_day(hour: Hour, tz: Tz) -> i32 {
-    let utc = Utc
-        .timestamp_opt(i64::from(hour) * 3600, 0)
-        .single()
-        .expect("hour in range");
-    let date = utc.with_timezone(&tz).date_naive();
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    (date - epoch).num_days() as i32
 }
 
 /// The names behind the id columns (`isp`, `source_ip`, `vmta`, `pool`, `class`). An id is

@@ -9,10 +9,11 @@ use serde::Serialize;
 use super::completeness::{DataGap, gaps};
 use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
-use super::incidents::{Incident, Window, find_incidents, first_hour_of_day};
+use super::incidents::{Incident, Window, find_incidents};
+use crate::query::calendar::{first_hour_of_day, local_day};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
-use super::frame::{CellFrame, Grain, Names, cells_frame, cols, local_day};
+use super::frame::{CellFrame, Grain, Names, cells_frame, cols};
 use super::metrics::{Dim, MetricRow, Period, Trend, compute, trends};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;

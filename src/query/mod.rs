@@ -6,6 +6,7 @@
 //! aggregates come from the logs or from stores alike (`load.rs`), so every analysis
 //! answers the same from both.
 
+pub mod calendar;
 mod counts;
 
 use std::collections::HashMap;
@@ -15,8 +16,8 @@ use chrono_tz::Tz;
 use foldhash::fast::RandomState;
 
 use crate::aggregate::{AggKey, Aggregates, Hour};
-use crate::analyze::frame::local_day;
 use crate::classify::Class;
+use calendar::local_day;
 pub use counts::Counts;
 
 /// Hours `[from, to)` since the Unix epoch (UTC).

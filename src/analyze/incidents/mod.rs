@@ -22,10 +22,10 @@ mod series;
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
-use super::frame::local_day;
 use super::status::{Status, Thresholds};
-use crate::aggregate::{Aggregates, Hour};
+use crate::aggregate::Aggregates;
 use crate::classify::Class;
+use crate::query::calendar::first_hour_of_day;
 use crate::query::siblings_per_isp;
 use crate::timefmt::hour_rfc3339;
 use assembly::incident;
@@ -129,15 +129,6 @@ fn optional_hour_as_rfc3339<S: Serializer>(hour: &Option<i64>, s: S) -> Result<S
         Some(hour) => s.serialize_str(&hour_rfc3339(*hour)),
         None => s.serialize_none(),
     }
-}
-
-/// The first UTC hour of local day `day` in `tz`.
-pub fn first_hour_of_day(day: i64, tz: Tz) -> i64 {
-    let mut hour = day * 24 - 14;
-    while i64::from(local_day(hour as Hour, tz)) < day {
-        hour += 1;
-    }
-    hour
 }
 
 /// The hours searched for incidents: up to `end` (epoch hours, exclusive), the
