@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::aggregate::parallel::{Scan, scan_inputs};
-use crate::analyze::incidents::SCAN_DAYS;
 use crate::classify::Classifier;
 use crate::error::Error;
 use crate::isp::IspResolver;
+use crate::query::Lookback;
 use crate::read::acct_csv::AcctCsv;
 use crate::read::distinct::distinct_contents;
 use crate::read::inputs::Input;
@@ -33,42 +33,41 @@ pub enum Sources {
     Stores(Vec<PathBuf>),
 }
 
-/// How much of a store's history a command needs.
+/// How much of a store's history a command needs: the hours or the day it judges, and the
+/// longest [`Lookback`] of the analyses it runs before them.
 #[derive(Debug, Clone, Copy)]
 pub enum History {
     All,
-    /// What the review of a day needs (the 28-day trend, the 7-day baseline and the day
-    /// before); without a day, the review of the newest complete day.
-    ForReview(Option<i64>),
-    /// Hours from `from` (epoch hour; without it, `span` hours before the newest hour),
-    /// with the hours before it that the hourly baselines need.
+    /// The review of a day; without a day, the review of the newest complete day.
+    ForReview {
+        day: Option<i64>,
+        lookback: Lookback,
+    },
+    /// Hours from `from` (epoch hour; without it, `span` hours before the newest hour).
     ForHours {
         from: Option<i64>,
         span: i64,
+        lookback: Lookback,
     },
 }
 
 impl History {
-    /// Everything from the hour `from` on (with the hours its baselines need), or all.
-    pub fn since(from: Option<i64>) -> History {
+    /// Everything from the hour `from` on with `lookback` before it, or all.
+    pub fn since(from: Option<i64>, lookback: Lookback) -> History {
         match from {
             Some(from) => History::ForHours {
                 from: Some(from),
                 span: 0,
+                lookback,
             },
             None => History::All,
         }
     }
 }
 
-/// Hours before a window that the analyses of hours need: the incident search's
-/// [`SCAN_DAYS`] (which cover the 168 hours of the rolling week), and a day of slack. A
-/// chart or `check --last` from a store then marks the incidents a read of the logs does.
-const BASELINE_HOURS: i64 = (SCAN_DAYS + 1) * 24;
-
-/// Days of history loaded from a store for a review: 28 for the trend, 7 for the baseline,
-/// and slack for the time zone.
-const REVIEW_HISTORY_DAYS: i64 = 37;
+/// Loaded beyond the lookback: a review day is a local day, which can start up to 14 hours
+/// before the UTC day of the same date; one more day keeps any rounding on the safe side.
+const SLACK_DAYS: i64 = 2;
 
 /// Reads every source, prints per-file warnings on stderr, and enforces `strict`.
 pub fn load(sources: &Sources, history: History) -> Result<Scan, Error> {
@@ -151,29 +150,35 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
     };
     let since_hour = match history {
         History::All => None,
-        History::ForReview(day) => {
+        History::ForReview { day, lookback } => {
             let day = match day {
                 Some(day) => Some(day),
                 None => newest()?.map(|h| h.div_euclid(24)),
             };
-            day.map(|day| (day - REVIEW_HISTORY_DAYS) * 24)
+            day.map(|day| (day - lookback.in_days() - SLACK_DAYS) * 24)
         }
-        History::ForHours { from, span } => {
+        History::ForHours {
+            from,
+            span,
+            lookback,
+        } => {
             let from = match from {
                 Some(from) => Some(from),
                 None => newest()?.map(|h| h + 1 - span),
             };
-            from.map(|from| from - BASELINE_HOURS)
+            from.map(|from| from - lookback.in_hours() - SLACK_DAYS * 24)
         }
     };
     let first_day = match history {
         History::All => None,
-        History::ForReview(day) => match day {
+        History::ForReview { day, .. } => match day {
             Some(day) => Some(day),
             // The review of the last complete day.
             None => newest()?.map(|h| h.div_euclid(24) - 1),
         },
-        History::ForHours { .. } => since_hour.map(|h| (h + BASELINE_HOURS).div_euclid(24)),
+        History::ForHours { lookback, .. } => {
+            since_hour.map(|h| (h + lookback.in_hours() + SLACK_DAYS * 24).div_euclid(24))
+        }
     };
     check_unreadable(&stores, first_day)?;
     let mut scan = Scan::default();

@@ -67,7 +67,13 @@ const IDENTITY_DAYS: i64 = 7;
 
 /// Loads the sources and builds the review.
 pub fn build_review(plan: &ReviewPlan<'_>) -> Result<Review, Error> {
-    let scan = load(plan.sources, History::ForReview(plan.day))?;
+    let scan = load(
+        plan.sources,
+        History::ForReview {
+            day: plan.day,
+            lookback: crate::analyze::report::LOOKBACK,
+        },
+    )?;
     let aggregates = scan.aggregates;
     let day = match plan.day {
         Some(day) => day,

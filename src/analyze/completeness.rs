@@ -8,12 +8,14 @@ use serde::Serialize;
 
 use crate::aggregate::Aggregates;
 use crate::query::calendar::first_hour_of_day;
-use crate::query::{Dims, Query, Window};
+use crate::query::{Dims, Lookback, Query, Window};
 use crate::timefmt::hour_local;
 use chrono_tz::Tz;
 
 /// Days before the review day that tell which hours normally have rows.
 const PROFILE_DAYS: i64 = 7;
+/// What the completeness test reads before the review day.
+pub const LOOKBACK: Lookback = Lookback::days(PROFILE_DAYS);
 /// An hour normally has rows when it had some on at least this many of those days...
 const USUAL_ON_DAYS: usize = 6;
 /// ...and this many attempts on average: an hour so busy is empty by chance less than

@@ -4,14 +4,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::incidents::{Incident, Window, find_incidents};
+use super::incidents::{self, Incident, Window, find_incidents};
 use super::status::{Assessment, DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
-use crate::query::{Dims, Query, Window as QueryWindow, siblings_per_isp};
+use crate::query::{Dims, Lookback, Query, Window as QueryWindow, siblings_per_isp};
 
 /// Days of the same hours the window is judged against.
 pub const BASELINE_DAYS: i64 = 7;
+
+/// What the check of the last hours reads before them: the same hours of the days before,
+/// and the incident search.
+pub const LOOKBACK: Lookback =
+    Lookback::longest(&[Lookback::days(BASELINE_DAYS), incidents::LOOKBACK]);
 
 /// One group over the window.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::frame::{Names, cols};
+use crate::query::Lookback;
 
 /// A grouping dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +51,15 @@ pub enum Period {
 }
 
 impl Period {
+    /// The history before a bucket that its baselines read: the rolling window (which
+    /// holds the previous period).
+    pub const fn lookback(self) -> Lookback {
+        match self {
+            Period::Hour => Lookback::hours(168),
+            Period::Day => Lookback::days(7),
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             Period::Hour => cols::HOUR,
@@ -66,8 +76,8 @@ impl Period {
 
     fn window(self) -> &'static str {
         match self {
-            Period::Hour => "168i",
-            Period::Day => "7i",
+            Period::Hour => "168i", // Period::Hour.lookback()
+            Period::Day => "7i",    // Period::Day.lookback()
         }
     }
 }
@@ -311,6 +321,9 @@ pub struct Trend {
 /// The volume-weighted least-squares slope of the daily deferral rate over the 28 days
 /// ending with `day`, in percentage points per week, per group of `rows` (daily rows);
 /// only for groups with at least `min_days` days of history (docs/metrics.md).
+/// Days the trend is fitted over, the review day included.
+pub const TREND_DAYS: i64 = 28;
+
 pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String>, Trend> {
     #[derive(Default)]
     struct Sums {
@@ -324,7 +337,7 @@ pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String
     let mut sums: HashMap<&[String], Sums> = HashMap::new();
     for row in rows
         .iter()
-        .filter(|r| r.period > day - 28 && r.period <= day)
+        .filter(|r| r.period > day - TREND_DAYS && r.period <= day)
     {
         let x = (row.period - day) as f64;
         let w = row.attempts as f64;

@@ -6,23 +6,32 @@ use std::collections::{BTreeMap, HashMap};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::completeness::{DataGap, gaps};
+use super::completeness::{self, DataGap, gaps};
 use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
-use super::incidents::{Incident, Window, find_incidents};
+use super::incidents::{self, Incident, Window, find_incidents};
 use crate::query::calendar::{first_hour_of_day, local_day};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
 use super::frame::{CellFrame, Grain, Names, cells_frame, cols};
-use super::metrics::{Dim, MetricRow, Period, Trend, compute, trends};
+use super::metrics::{Dim, MetricRow, Period, TREND_DAYS, Trend, compute, trends};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
-use crate::query::siblings_per_isp;
+use crate::query::{Lookback, siblings_per_isp};
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
+
+/// What the review of a day reads before it: the trend, the sparkline days with the 7-day
+/// average of the oldest, the incident search, the completeness profile.
+pub const LOOKBACK: Lookback = Lookback::longest(&[
+    Lookback::days(TREND_DAYS),
+    Lookback::days(HISTORY_DAYS).then(Period::Day.lookback()),
+    incidents::REVIEW_LOOKBACK,
+    completeness::LOOKBACK,
+]);
 
 /// A reply text no rule knows, and how often it was seen on the day.
 #[derive(Debug, Clone, Serialize)]

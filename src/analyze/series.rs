@@ -4,13 +4,18 @@
 use std::collections::BTreeMap;
 
 use super::hourly;
-use super::metrics::Dim;
+use super::incidents;
+use super::metrics::{Dim, Period};
 use super::stats::significant_rise;
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
 use crate::error::Error;
-use crate::query::Selection;
+use crate::query::{Lookback, Selection};
+
+/// What a chart of hours reads before its first hour: the hourly baselines, and the
+/// incident search whose incidents it marks.
+pub const LOOKBACK: Lookback = Lookback::longest(&[Period::Hour.lookback(), incidents::LOOKBACK]);
 
 /// What a chart is about.
 #[derive(Debug, Clone, Default)]

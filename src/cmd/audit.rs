@@ -11,6 +11,7 @@ use crate::config::AuditConfig;
 use crate::error::{ExitCode, error_line};
 use crate::load::{History, load};
 use crate::output::write_output;
+use crate::query::Lookback;
 use crate::render::audit::render_audit;
 
 pub fn run(args: AuditArgs) -> ExitCode {
@@ -32,7 +33,10 @@ pub fn run(args: AuditArgs) -> ExitCode {
 fn audit(config: &AuditConfig) -> Result<Audit> {
     let logs = match &config.input {
         Some(input) => {
-            let scan = load(&input.sources, History::since(config.window.from))?;
+            let scan = load(
+                &input.sources,
+                History::since(config.window.from, Lookback::NONE),
+            )?;
             let logs = evidence(&scan.aggregates, config.window);
             for field in &logs.unparsable {
                 eprintln!(

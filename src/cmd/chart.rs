@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::aggregate::Aggregates;
 use crate::analyze::incidents::{Window, find_incidents};
-use crate::analyze::series::{Scope, class_series, ip_series, rate_series};
+use crate::analyze::series::{self, Scope, class_series, ip_series, rate_series};
 use crate::analyze::status::Thresholds;
 use crate::chart::{Chart, ChartData, ChartKind, Mark, render};
 use crate::config::ChartConfig;
@@ -20,6 +20,7 @@ pub fn run(config: ChartConfig) -> Result<()> {
     let history = History::ForHours {
         from: config.from.or(config.to.map(|to| to - DEFAULT_HOURS)),
         span: DEFAULT_HOURS,
+        lookback: series::LOOKBACK,
     };
     let scan = load(&config.input.sources, history)?;
     let aggregates = &scan.aggregates;

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::analyze::intraday::{BASELINE_DAYS, intraday};
+use crate::analyze::intraday::{self, intraday};
 use crate::cli::CheckArgs;
 use crate::config::CheckConfig;
 use crate::error::{Error, ExitCode};
@@ -44,7 +44,8 @@ fn check(config: &CheckConfig) -> Result<(ExitCode, Vec<String>), Error> {
     let input = &config.review.input;
     let history = History::ForHours {
         from: None,
-        span: hours + BASELINE_DAYS * 24,
+        span: hours,
+        lookback: intraday::LOOKBACK,
     };
     let scan = load(&input.sources, history)?;
     let recent = intraday(&scan.aggregates, hours, &input.thresholds);

@@ -3,13 +3,17 @@
 use anyhow::Result;
 
 use crate::analyze::hourly;
+use crate::analyze::metrics::Period;
 use crate::config::HourlyConfig;
 use crate::load::{History, load};
 use crate::output::write_output;
 use crate::render::{HourlyTable, renderer};
 
 pub fn run(config: HourlyConfig) -> Result<()> {
-    let scan = load(&config.input.sources, History::since(config.from))?;
+    let scan = load(
+        &config.input.sources,
+        History::since(config.from, Period::Hour.lookback()),
+    )?;
     let rows = hourly(
         &scan.aggregates,
         Default::default(),

@@ -65,6 +65,57 @@ pub enum Grain {
     Day(Tz),
 }
 
+/// How much history before the first hour (or day) it judges an analysis reads: its
+/// baselines, its trend, its scan. Each analysis declares its own next to the code that
+/// reads it; a command loads the longest of the analyses it runs, so that a chart, a check
+/// and a review see the same history whether it comes from logs or from a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lookback {
+    hours: i64,
+}
+
+impl Lookback {
+    pub const NONE: Lookback = Lookback { hours: 0 };
+
+    pub const fn hours(hours: i64) -> Lookback {
+        Lookback { hours }
+    }
+
+    pub const fn days(days: i64) -> Lookback {
+        Lookback { hours: days * 24 }
+    }
+
+    /// The longest of `lookbacks`: what reading for all of them needs.
+    pub const fn longest(lookbacks: &[Lookback]) -> Lookback {
+        let mut hours = 0;
+        let mut i = 0;
+        while i < lookbacks.len() {
+            if lookbacks[i].hours > hours {
+                hours = lookbacks[i].hours;
+            }
+            i += 1;
+        }
+        Lookback { hours }
+    }
+
+    /// `self`, then `more` before it: an analysis that reads another's history from its own
+    /// earliest hour on.
+    pub const fn then(self, more: Lookback) -> Lookback {
+        Lookback {
+            hours: self.hours + more.hours,
+        }
+    }
+
+    pub const fn in_hours(self) -> i64 {
+        self.hours
+    }
+
+    /// Whole days, rounded up.
+    pub const fn in_days(self) -> i64 {
+        (self.hours + 23).div_euclid(24)
+    }
+}
+
 /// Which dimensions the answer keeps beside the ISP (which it always keeps). A dimension
 /// left out is summed over and is `None` in every [`Key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -25,6 +25,7 @@ use serde::{Serialize, Serializer};
 use super::status::{Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
+use crate::query::Lookback;
 use crate::query::calendar::first_hour_of_day;
 use crate::query::siblings_per_isp;
 use crate::timefmt::hour_rfc3339;
@@ -38,6 +39,11 @@ use series::{Scan, Scope};
 pub const SCAN_DAYS: i64 = 14;
 /// Days before the review day whose incidents the review lists.
 pub const SHOWN_DAYS: i64 = 7;
+
+/// What a search reads before the first hour it shows: the scan.
+pub const LOOKBACK: Lookback = Lookback::days(SCAN_DAYS);
+/// What the review of a day reads for its incidents: the days shown, and the scan before.
+pub const REVIEW_LOOKBACK: Lookback = Lookback::days(SHOWN_DAYS).then(LOOKBACK);
 
 /// Whether an incident is still going on at the end of the review day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
