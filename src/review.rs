@@ -3,7 +3,6 @@
 //! `check`.
 
 use chrono_tz::Tz;
-use serde::Serialize;
 
 use crate::analyze::report::{Report, build_report, last_complete_day};
 use crate::analyze::status::{Status, Thresholds};
@@ -16,13 +15,11 @@ use crate::error::Error;
 use crate::load::{History, Sources, load};
 use crate::read::summary::InputSummary;
 
-/// The review: the report's fields, then the identity audit when one ran.
-#[derive(Debug, Clone, Serialize)]
+/// The review: the report, then the identity audit when one ran.
+#[derive(Debug, Clone)]
 pub struct Review {
-    #[serde(flatten)]
     pub report: Report,
     /// The sender identity audit, when the review was asked to run it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Audit>,
 }
 

@@ -1,63 +1,64 @@
 //! Findings: one sentence each that an operator can act on, most severe first.
 
-use serde::Serialize;
-
 use chrono_tz::Tz;
 
 use super::group::{GroupDay, is_placeholder_ip};
 use super::incidents::Incident;
 use super::status::{Status, Thresholds};
 use crate::classify::{Class, CodeNote};
-use crate::timefmt::hour_local;
 
-#[derive(Debug, Clone, Serialize)]
+/// One thing to act on: where, how severe, and the facts behind it. The sentence that says
+/// it is written by the output layer (`render::wording`), the same in every format.
+#[derive(Debug, Clone)]
 pub struct Finding {
     pub severity: Status,
     pub isp: String,
     pub source_ip: Option<String>,
     pub class: Option<Class>,
-    pub message: String,
+    pub fact: Fact,
     /// The id of the incident behind it, when one was found.
     pub incident: Option<String>,
     /// What the provider codes in the replies behind it mean, with the provider's page.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<CodeNote>,
 }
 
-fn pct(rate: Option<f64>) -> String {
-    rate.map_or("n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
-}
-
-/// What to do about a class, in a few words.
-pub fn advice(class: Class) -> &'static str {
-    match Some(class) {
-        Some(Class::RdnsMissing) => "add a PTR record for the sending IP (ask the IP owner)",
-        Some(Class::RdnsMismatch) => {
-            "make the PTR hostname resolve back to the IP and set the EHLO name to it"
-        }
-        Some(Class::RdnsGeneric) => {
-            "replace the generic PTR with a hostname of your sending domain"
-        }
-        Some(Class::RateLimited) => {
-            "reduce volume and connections at this ISP, then ramp up slowly"
-        }
-        Some(Class::Blocklisted) => {
-            "check the blocklist named in the replies and request delisting"
-        }
-        Some(Class::Reputation) => "cut volume to engaged recipients and review complaint rates",
-        Some(Class::AuthFailure) => {
-            "check SPF, DKIM signing and DMARC alignment for the sending domains"
-        }
-        Some(Class::ContentSpam) => "review the content and links of the campaigns sent",
-        Some(Class::Policy) => "read the replies for the provider's policy reason",
-        Some(Class::UserUnknown) | Some(Class::MailboxDisabled) => {
-            "clean the list: remove bounced addresses"
-        }
-        Some(Class::Connection) | Some(Class::Tls) => {
-            "check network, DNS and TLS settings toward this ISP"
-        }
-        _ => "read the top replies for the cause",
-    }
+/// What a finding found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    /// The day's deferral rate of an ISP, a source IP or a pool is out of line.
+    Rate {
+        /// The pool, for a pool's finding.
+        pool: Option<String>,
+        rate: Option<f64>,
+        /// It jumped: the 7-day average and the change from it (percentage points).
+        jump: Option<(Option<f64>, f64)>,
+        /// It keeps rising: percentage points a week, over so many days.
+        rise: Option<(f64, i64)>,
+        /// The class with the most deferrals and bounces, and their count.
+        top: Option<(Class, u64)>,
+    },
+    /// A source IP's replies at an ISP are mostly reverse-DNS failures.
+    Rdns {
+        /// Its `rdns_*` deferrals and bounces, of all its deferrals and bounces there.
+        rdns: u64,
+        total: u64,
+        /// Its sibling IPs at the ISP, and their share of `rdns_*` replies.
+        siblings: usize,
+        sibling_share: f64,
+        /// The siblings are clean: the IP's own identity is broken, not the range's.
+        siblings_clean: bool,
+    },
+    /// An incident of the review day that no other finding names.
+    Incident {
+        onset: i64,
+        recovered_at: Option<i64>,
+        peak_rate: f64,
+        baseline_rate: f64,
+        failures: u64,
+        affected_ips: usize,
+        /// The zone the hours are shown in.
+        tz: Tz,
+    },
 }
 
 /// Derives the findings of a day from its assessed groups.
@@ -95,14 +96,6 @@ fn explained_by_isp(group: &GroupDay, isps: &[GroupDay]) -> bool {
     isp.status >= group.status && !(rate >= 2.0 * isp_rate && (rate - isp_rate) * 100.0 >= 5.0)
 }
 
-fn scope_name(group: &GroupDay) -> String {
-    match (&group.source_ip, &group.pool) {
-        (Some(ip), _) => format!("{ip} at {}", group.isp),
-        (_, Some(pool)) => format!("pool {pool} at {}", group.isp),
-        _ => group.isp.clone(),
-    }
-}
-
 fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> {
     let assessment = group.assessment?;
     if assessment.status == Status::Ok {
@@ -112,35 +105,29 @@ fn rate_finding(group: &GroupDay, source_ip: Option<String>) -> Option<Finding> 
         .top_classes()
         .first()
         .and_then(|&(c, n)| Some((Class::from_id(c)?, n)));
-    let mut message = format!(
-        "{} deferral rate {}",
-        scope_name(group),
-        pct(group.deferral_rate)
-    );
-    if assessment.jumped {
-        message.push_str(&format!(
-            " against a 7-day average of {} ({:+.1} pp)",
-            pct(group.rolling_7d_deferral_rate),
-            group.change_pp().unwrap_or(0.0)
-        ));
-    }
-    if assessment.rising {
-        message.push_str(&format!(
-            ", rising {:+.1} pp/week over {} days",
-            group.trend_pp_per_week.unwrap_or(0.0),
-            group.trend_days.unwrap_or(0)
-        ));
-    }
-    if let Some((class, count)) = &top {
-        message.push_str(&format!("; mostly {class} ({count}): {}", advice(*class)));
-    }
-    message.push('.');
+    let fact = Fact::Rate {
+        pool: group.pool.clone(),
+        rate: group.deferral_rate,
+        jump: assessment.jumped.then(|| {
+            (
+                group.rolling_7d_deferral_rate,
+                group.change_pp().unwrap_or(0.0),
+            )
+        }),
+        rise: assessment.rising.then(|| {
+            (
+                group.trend_pp_per_week.unwrap_or(0.0),
+                group.trend_days.unwrap_or(0),
+            )
+        }),
+        top,
+    };
     Some(Finding {
         severity: assessment.status,
         isp: group.isp.clone(),
         source_ip,
         class: top.map(|(c, _)| c),
-        message,
+        fact,
         incident: None,
         codes: Vec::new(),
     })
@@ -200,29 +187,19 @@ fn rdns_findings(source_ips: &[GroupDay], thresholds: &Thresholds) -> Vec<Findin
         if !mostly_rdns && !siblings_clean {
             continue;
         }
-        let message = if sibling_share < thresholds.rdns_sibling_share {
-            format!(
-                "{ip}: {rdns} of {total} deferrals and bounces at {} are {class} while its {} sibling IP(s) there are clean ({:.1}% rdns); {} (check with `dig -x {ip}`), and pause {ip} at {} until fixed.",
-                group.isp,
-                siblings.len(),
-                sibling_share * 100.0,
-                advice(class),
-                group.isp
-            )
-        } else {
-            format!(
-                "{ip}: {rdns} of {total} deferrals and bounces at {} are {class}, and its sibling IPs show it too ({:.1}%); {} for the whole range (check with `dig -x {ip}`).",
-                group.isp,
-                sibling_share * 100.0,
-                advice(class)
-            )
+        let fact = Fact::Rdns {
+            rdns,
+            total,
+            siblings: siblings.len(),
+            sibling_share,
+            siblings_clean: sibling_share < thresholds.rdns_sibling_share,
         };
         out.push(Finding {
             severity: Status::Alert,
             isp: group.isp.clone(),
             source_ip: Some(ip.to_string()),
             class: Some(class),
-            message,
+            fact,
             incident: None,
             codes: Vec::new(),
         });
@@ -278,35 +255,20 @@ pub fn link_incidents(
 }
 
 fn incident_finding(incident: &Incident, tz: Tz) -> Finding {
-    let class = incident.class.unwrap_or(Class::Other);
-    let scope = match &incident.source_ip {
-        Some(ip) => format!("{ip} at {}", incident.isp),
-        None => incident.isp.clone(),
-    };
-    let when = match incident.recovered_at {
-        Some(end) => format!(
-            "from {} to {}",
-            hour_local(incident.onset, tz),
-            hour_local(end, tz)
-        ),
-        None => format!("since {}, ongoing", hour_local(incident.onset, tz)),
-    };
-    let affected = match incident.affected_ips.len() {
-        0 => String::new(),
-        n => format!(", {n} IP(s) affected"),
-    };
     Finding {
         severity: incident.severity,
         isp: incident.isp.clone(),
         source_ip: incident.source_ip.clone(),
         class: incident.class,
-        message: format!(
-            "{scope}: {class} incident {when}: {} of attempts at its peak against {} before ({} deferrals and bounces{affected}); {}.",
-            pct(Some(incident.peak_rate)),
-            pct(Some(incident.baseline_rate)),
-            incident.deferrals + incident.bounces,
-            advice(class)
-        ),
+        fact: Fact::Incident {
+            onset: incident.onset,
+            recovered_at: incident.recovered_at,
+            peak_rate: incident.peak_rate,
+            baseline_rate: incident.baseline_rate,
+            failures: incident.deferrals + incident.bounces,
+            affected_ips: incident.affected_ips.len(),
+            tz,
+        },
         incident: Some(incident.id.clone()),
         codes: Vec::new(),
     }

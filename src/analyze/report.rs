@@ -41,10 +41,11 @@ pub struct UnknownReply {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The review of one day. Renderers write it; `render/json.rs` holds its JSON schema.
+#[derive(Debug, Clone)]
 pub struct Report {
     pub day: Day,
-    pub timezone: String,
+    pub timezone: Tz,
     pub isps: Vec<GroupDay>,
     pub source_ips: Vec<GroupDay>,
     pub pools: Vec<GroupDay>,
@@ -127,7 +128,7 @@ pub fn build_report(
     quote_provider_codes(&mut findings, &day_samples);
     let mut report = Report {
         day: Day(day),
-        timezone: tz.name().to_string(),
+        timezone: tz,
         isps,
         source_ips,
         pools,

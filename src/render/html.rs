@@ -104,7 +104,7 @@ impl Markup for Html {
             "<p class=\"sub\">Days in {}; worst status: {}. Sparklines: daily deferral rate \
              (<span style=\"color:{}\">solid</span>) and its 7-day average \
              (<span style=\"color:{}\">dashed</span>) over 28 days, the review day at the right.</p>",
-            escape(&r.timezone),
+            escape(r.timezone.name()),
             status_cell(r.worst_status()),
             palette::RATE.hex(),
             palette::ROLLING.hex()
@@ -191,7 +191,7 @@ impl Markup for Html {
             out,
             "<div class=\"finding {0}\"><span class=\"status {0}\">{0}</span> {1}</div>",
             f.severity.id(),
-            escape(&f.message)
+            escape(&super::wording::finding(f))
         )?;
         for code in &f.codes {
             writeln!(

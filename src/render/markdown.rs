@@ -103,7 +103,12 @@ impl Markup for Markdown {
     }
 
     fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-        writeln!(out, "- **{}** {}", f.severity.id(), cell(&f.message))?;
+        writeln!(
+            out,
+            "- **{}** {}",
+            f.severity.id(),
+            cell(&super::wording::finding(f))
+        )?;
         for code in &f.codes {
             writeln!(
                 out,

@@ -177,7 +177,7 @@ pub fn write_review(markup: &dyn Markup, review: &Review, out: &mut dyn Write) -
             }
             Section::Incidents => {
                 markup.heading(out, "Incidents (the review day and the 7 days before)")?;
-                let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::UTC);
+                let tz = r.timezone;
                 let rows = timeline_rows(&r.incidents, day, tz);
                 if rows.is_empty() {
                     markup.none(out)?;

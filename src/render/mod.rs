@@ -11,6 +11,7 @@ mod prometheus;
 mod table;
 pub mod text;
 pub mod timeline;
+pub mod wording;
 
 use std::io::{self, Write};
 

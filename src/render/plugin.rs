@@ -96,7 +96,7 @@ pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<St
             .findings
             .iter()
             .filter(|f| f.severity > Status::Ok)
-            .map(|f| format!("{}: {}", f.severity.id(), f.message)),
+            .map(|f| format!("{}: {}", f.severity.id(), super::wording::finding(f))),
     );
     lines.extend(
         review

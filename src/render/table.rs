@@ -142,7 +142,11 @@ impl Markup for Table {
 
     fn finding(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         let tag = self.paint(f.severity, format!("{:<6}", f.severity.id().to_uppercase()));
-        writeln!(out, "{}", wrap(&f.message, &format!("{tag} "), 7))?;
+        writeln!(
+            out,
+            "{}",
+            wrap(&super::wording::finding(f), &format!("{tag} "), 7)
+        )?;
         for code in &f.codes {
             let note = format!(
                 "{} {}: {} {}",
@@ -262,7 +266,13 @@ mod tests {
             isp: "gmail".into(),
             source_ip: None,
             class: None,
-            message: "gmail deferrals rose".into(),
+            fact: crate::analyze::findings::Fact::Rate {
+                pool: None,
+                rate: Some(0.2),
+                jump: None,
+                rise: None,
+                top: None,
+            },
             incident: None,
             codes: Vec::new(),
         };
