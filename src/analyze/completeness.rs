@@ -4,12 +4,9 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
 use crate::aggregate::Aggregates;
 use crate::query::calendar::first_hour_of_day;
 use crate::query::{Dims, Lookback, Query, Window};
-use crate::timefmt::hour_local;
 use chrono_tz::Tz;
 
 /// Days before the review day that tell which hours normally have rows.
@@ -26,50 +23,30 @@ const MISSING_HOURS: usize = 2;
 /// Deferral rows the days before must have had for their absence to be a gap.
 const USUAL_DEFERRALS: u64 = 10;
 
-/// A gap as the review shows it: its kind (`no_rows`, `missing_hours`, `no_deferrals`)
-/// and what to check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DataGap {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-/// What is missing from the review day.
+/// What is missing from the review day; the sentence that says it and what to check is
+/// written by the output layer (`render::wording`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Gap {
+pub enum DataGap {
     /// No row at all on the review day.
     NoRows,
     /// Hours that had rows on most of the days before have none.
     MissingHours {
         hours: usize,
-        first: String,
-        last: String,
+        first: i64,
+        last: i64,
+        tz: Tz,
     },
     /// Attempts but no deferral rows, where the days before had them.
     NoDeferrals { days_before: u64 },
 }
 
-impl Gap {
-    fn kind(&self) -> &'static str {
+impl DataGap {
+    /// `no_rows`, `missing_hours` or `no_deferrals`.
+    pub fn kind(&self) -> &'static str {
         match self {
-            Gap::NoRows => "no_rows",
-            Gap::MissingHours { .. } => "missing_hours",
-            Gap::NoDeferrals { .. } => "no_deferrals",
-        }
-    }
-
-    /// One sentence saying what is missing and what to check.
-    fn message(&self) -> String {
-        match self {
-            Gap::NoRows => {
-                "no rows on the review day: are the day's acct files among the inputs?".into()
-            }
-            Gap::MissingHours { hours, first, last } => format!(
-                "only part of the day: {hours} hour(s) from {first} to {last} have no rows though they had some on most of the 7 days before; are files missing, or is the day not over?"
-            ),
-            Gap::NoDeferrals { days_before } => format!(
-                "no deferral (t) rows on the review day, though the 7 days before had {days_before}: is the diag file (records t) among the inputs?"
-            ),
+            DataGap::NoRows => "no_rows",
+            DataGap::MissingHours { .. } => "missing_hours",
+            DataGap::NoDeferrals { .. } => "no_deferrals",
         }
     }
 }
@@ -77,15 +54,9 @@ impl Gap {
 /// The gaps of review day `day` (in `tz`).
 pub fn gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
     find_gaps(aggregates, day, tz)
-        .into_iter()
-        .map(|gap| DataGap {
-            kind: gap.kind(),
-            message: gap.message(),
-        })
-        .collect()
 }
 
-fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<Gap> {
+fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
     let day_start = first_hour_of_day(day, tz);
     let day_end = first_hour_of_day(day + 1, tz);
     let profile_start = first_hour_of_day(day - PROFILE_DAYS, tz);
@@ -109,7 +80,7 @@ fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<Gap> {
         .map(|h| attempts.get(&h).copied().unwrap_or(0))
         .sum();
     if today == 0 {
-        return vec![Gap::NoRows];
+        return vec![DataGap::NoRows];
     }
     let mut out = Vec::new();
     // Hours still to come (a review of today) are not missing.
@@ -125,14 +96,15 @@ fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<Gap> {
         })
         .collect();
     if missing.len() >= MISSING_HOURS {
-        out.push(Gap::MissingHours {
+        out.push(DataGap::MissingHours {
             hours: missing.len(),
-            first: hour_local(missing[0], tz),
-            last: hour_local(missing[missing.len() - 1], tz),
+            first: missing[0],
+            last: missing[missing.len() - 1],
+            tz,
         });
     }
     if deferrals_today == 0 && deferrals_before >= USUAL_DEFERRALS {
-        out.push(Gap::NoDeferrals {
+        out.push(DataGap::NoDeferrals {
             days_before: deferrals_before,
         });
     }

@@ -29,7 +29,7 @@ pub struct WindowGroup {
     pub baseline: Option<f64>,
     pub assessment: Assessment,
     /// The reply class with the most deferrals in the window, if any.
-    pub top_class: Option<(String, u64)>,
+    pub top_class: Option<(Class, u64)>,
 }
 
 impl WindowGroup {
@@ -140,8 +140,7 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
                 top_class: sums
                     .classes
                     .into_iter()
-                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                    .map(|(class, n)| (class.id().to_string(), n)),
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))),
             }
         })
         .collect();

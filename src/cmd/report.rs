@@ -24,7 +24,11 @@ pub fn run(config: ReportConfig) -> Result<ExitCode> {
         Ok(renderer(config.format, color).report(&review, out)?)
     })?;
     for gap in &review.report.data_gaps {
-        eprintln!("{ERROR_PREFIX}: {}: {}", review.report.day, gap.message);
+        eprintln!(
+            "{ERROR_PREFIX}: {}: {}",
+            review.report.day,
+            crate::render::wording::data_gap(gap)
+        );
     }
     Ok(code)
 }

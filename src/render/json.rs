@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::wording;
 use super::{HOURLY_COLUMNS, HourlyTable, HourlyValue, Renderer, hourly_values};
-use crate::analyze::completeness::DataGap;
 use crate::analyze::findings::Finding;
 use crate::analyze::group::GroupDay;
 use crate::analyze::incidents::Incident;
@@ -32,11 +31,18 @@ struct ReviewJson<'a> {
     pools: &'a [GroupDay],
     findings: Vec<FindingJson<'a>>,
     incidents: &'a [Incident],
-    data_gaps: &'a [DataGap],
+    data_gaps: Vec<DataGapJson>,
     unknown_replies: &'a [UnknownReply],
     input: &'a InputSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<&'a Audit>,
+}
+
+/// A gap in the review day's data, with its sentence.
+#[derive(Serialize)]
+struct DataGapJson {
+    kind: &'static str,
+    message: String,
 }
 
 /// A finding with its sentence.
@@ -77,7 +83,14 @@ impl Renderer for Json {
             pools: &report.pools,
             findings: report.findings.iter().map(FindingJson::of).collect(),
             incidents: &report.incidents,
-            data_gaps: &report.data_gaps,
+            data_gaps: report
+                .data_gaps
+                .iter()
+                .map(|gap| DataGapJson {
+                    kind: gap.kind(),
+                    message: wording::data_gap(gap),
+                })
+                .collect(),
             unknown_replies: &report.unknown_replies,
             input: &report.input,
             identity: review.identity.as_ref(),

@@ -134,7 +134,10 @@ pub fn write_review(markup: &dyn Markup, review: &Review, out: &mut dyn Write) -
         markup.no_deferrals(out)?;
     }
     for gap in &r.data_gaps {
-        markup.data_gap(out, &format!("Incomplete data: {}", gap.message))?;
+        markup.data_gap(
+            out,
+            &format!("Incomplete data: {}", super::wording::data_gap(gap)),
+        )?;
     }
     for section in layout.sections {
         match section {

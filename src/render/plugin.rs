@@ -63,7 +63,7 @@ pub fn verdict(review: &Review, max_age_hours: Option<u64>) -> (ExitCode, Vec<St
         let mut lines: Vec<String> = report
             .data_gaps
             .iter()
-            .map(|gap| format!("{}: {}", report.day, gap.message))
+            .map(|gap| format!("{}: {}", report.day, super::wording::data_gap(gap)))
             .collect();
         lines.extend(
             report

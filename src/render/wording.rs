@@ -1,6 +1,7 @@
 //! The sentences: what each finding says in words, written here once for every format
 //! (terminal, Markdown, HTML, JSON, the check plugin).
 
+use crate::analyze::completeness::DataGap;
 use crate::analyze::findings::{Fact, Finding};
 use crate::classify::Class;
 use crate::timefmt::hour_local;
@@ -103,6 +104,28 @@ pub fn finding(finding: &Finding) -> String {
                 advice(class)
             )
         }
+    }
+}
+
+/// What is missing from the review day, and what to check, in one sentence.
+pub fn data_gap(gap: &DataGap) -> String {
+    match gap {
+        DataGap::NoRows => {
+            "no rows on the review day: are the day's acct files among the inputs?".into()
+        }
+        DataGap::MissingHours {
+            hours,
+            first,
+            last,
+            tz,
+        } => format!(
+            "only part of the day: {hours} hour(s) from {} to {} have no rows though they had some on most of the 7 days before; are files missing, or is the day not over?",
+            hour_local(*first, *tz),
+            hour_local(*last, *tz)
+        ),
+        DataGap::NoDeferrals { days_before } => format!(
+            "no deferral (t) rows on the review day, though the 7 days before had {days_before}: is the diag file (records t) among the inputs?"
+        ),
     }
 }
 
