@@ -10,7 +10,8 @@ timed() {
   shift
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o /tmp/deferwatch-bench-time "$@" > /dev/null 2> /dev/null
-    read -r w m < /tmp/deferwatch-bench-time
+    # A command that exits non-zero makes time(1) write a line before the figures.
+    read -r w m < <(tail -n 1 /tmp/deferwatch-bench-time)
     walls+=("$w"); rss+=("$m")
   done
   WALL=$(median "${walls[@]}")

@@ -43,7 +43,8 @@ case_row() {
       [ "$side" = after ] && bin=$AFTER
       local args=("${@//\{store\}/$DATA/$side.db}")
       /usr/bin/time -f "%e %M" -o /tmp/deferwatch-versus-time "$bin" "${args[@]}" > /dev/null 2> /dev/null || true
-      read -r w m < /tmp/deferwatch-versus-time
+      # A command that exits non-zero makes time(1) write a line before the figures.
+      read -r w m < <(tail -n 1 /tmp/deferwatch-versus-time)
       if [ "$side" = before ]; then walls_b+=("$w"); rss_b+=("$m"); else walls_a+=("$w"); rss_a+=("$m"); fi
     done
   done

@@ -1,10 +1,10 @@
 //! deferwatch: deferral and bounce analytics for PowerMTA accounting logs.
 //!
 //! Data flows one way: files -> records ([`read`]) -> classes ([`classify`]) -> hourly
-//! aggregates ([`aggregate`]) -> rates, baselines and findings ([`analyze`]) -> the review
-//! ([`review`]) -> output ([`render`], [`chart`]). [`cli`] holds what the user typed,
+//! aggregates ([`aggregate`]) -> counts per question ([`query`]) -> rates, baselines and
+//! findings ([`analyze`]) -> the review ([`review`]) -> output ([`render`], [`chart`]). [`cli`] holds what the user typed,
 //! [`config`] turns it into validated values once, and [`cmd`] holds one small glue module
-//! per subcommand. Each module imports only modules below it (README, "For contributors").
+//! per subcommand. Each module imports only modules below it (ARCHITECTURE.md).
 
 pub mod aggregate;
 pub mod analyze;

@@ -34,6 +34,29 @@ fn scan_row(data: &[u8], row: &mut RowBuf) -> Option<Split> {
     let mut base = 0;
     while base < data.len() {
         let block = Masks::of(block_at(data, base));
+        if block.quote | block.cr | inside_carry == 0 && !field_is_special {
+            // Most blocks hold no quote and no CR: every comma and LF ends a plain field.
+            let newlines = block.newline;
+            let mut separators = block.comma | newlines;
+            while separators != 0 {
+                let bit = separators.trailing_zeros();
+                let end = base + bit as usize;
+                row.push_input(field_start, end);
+                if newlines & (1 << bit) != 0 {
+                    let len = end + 1;
+                    let newlines = 1 + quoted_newlines;
+                    if row.field_count() == 1 && end == 0 {
+                        row.clear();
+                        return Some(Split::Blank { len, newlines });
+                    }
+                    return Some(Split::Row { len, newlines });
+                }
+                field_start = end + 1;
+                separators &= separators - 1;
+            }
+            base += BLOCK;
+            continue;
+        }
         let inside = prefix_xor(block.quote) ^ inside_carry;
         inside_carry = ((inside as i64) >> 63) as u64;
         let newlines = block.newline & !inside;
