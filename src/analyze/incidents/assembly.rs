@@ -49,14 +49,9 @@ pub(super) fn incident(
     // Rates per hour of all its classes together.
     let mut hourly = vec![(0_u64, 0_u64); last_seen + 1 - onset];
     for (i, slot) in (onset..=last_seen).enumerate() {
-        hourly[i].0 = scan
-            .attempts
-            .get(&main.scope)
-            .map_or(0, |a| u64::from(a[slot]));
+        hourly[i].0 = scan.attempts_at(main.scope, slot);
         for rise in group {
-            if let Some(f) = scan.failures.get(&(rise.scope, rise.class)) {
-                hourly[i].1 += u64::from(f[slot].0) + u64::from(f[slot].1);
-            }
+            hourly[i].1 += scan.failures_at(rise.scope, rise.class, slot);
         }
     }
     let busy = hourly.iter().any(|&(n, _)| n >= PEAK_MIN_ATTEMPTS);

@@ -36,11 +36,12 @@ pub(super) fn rises_of(
     class: Class,
     thresholds: &Thresholds,
 ) -> Vec<Rise> {
-    let series = scan.series(scope, class);
-    let total: u64 = series.iter().map(|h| h.failures).sum();
-    if total < thresholds.min_deferrals {
+    // Most series of a fleet's IPs have too few failures to hold a rise: they are never
+    // laid out hour by hour.
+    if scan.failures_total(scope, class) < thresholds.min_deferrals {
         return Vec::new();
     }
+    let series = scan.series(scope, class);
     let days: Vec<HourCounts> = series
         .chunks(24)
         .map(|day| HourCounts {

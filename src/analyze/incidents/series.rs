@@ -13,12 +13,113 @@ use crate::query::{Dims, Query, Window};
 /// A series: an ISP, or a source IP at an ISP.
 pub(super) type Scope = (u32, Option<u32>);
 
+/// What one hour of a series holds: attempts, or deferrals and bounces.
+pub(super) trait Slot: Copy + Default {
+    fn add(self, other: Self) -> Self;
+}
+
+impl Slot for u32 {
+    fn add(self, other: u32) -> u32 {
+        self.saturating_add(other)
+    }
+}
+
+impl Slot for (u32, u32) {
+    fn add(self, other: (u32, u32)) -> (u32, u32) {
+        (
+            self.0.saturating_add(other.0),
+            self.1.saturating_add(other.1),
+        )
+    }
+}
+
+/// The hours of one series. An ISP's series has counts in most hours and is kept dense; a
+/// source IP's, one of thousands at a fleet, has them in few and is kept as its hours
+/// with counts, in order: memory then grows with the cells, not with IPs x hours.
+pub(super) enum Hours<T> {
+    Dense(Vec<T>),
+    Sparse(Vec<(u32, T)>),
+}
+
+impl<T: Slot> Hours<T> {
+    /// An empty series of `hours` slots for `scope`: dense for an ISP, sparse for an IP.
+    fn new(scope: Scope, hours: usize) -> Hours<T> {
+        match scope.1 {
+            None => Hours::Dense(vec![T::default(); hours]),
+            Some(_) => Hours::Sparse(Vec::new()),
+        }
+    }
+
+    fn add(&mut self, slot: usize, value: T) {
+        match self {
+            Hours::Dense(hours) => hours[slot] = hours[slot].add(value),
+            Hours::Sparse(hours) => hours.push((slot as u32, value)),
+        }
+    }
+
+    /// Orders a sparse series by hour and sums the entries of one hour.
+    fn settle(&mut self) {
+        if let Hours::Sparse(hours) = self {
+            hours.sort_unstable_by_key(|&(slot, _)| slot);
+            let mut settled: Vec<(u32, T)> = Vec::with_capacity(hours.len());
+            for &(slot, value) in hours.iter() {
+                match settled.last_mut() {
+                    Some(last) if last.0 == slot => last.1 = last.1.add(value),
+                    _ => settled.push((slot, value)),
+                }
+            }
+            settled.shrink_to_fit();
+            *hours = settled;
+        }
+    }
+
+    pub(super) fn at(&self, slot: usize) -> T {
+        match self {
+            Hours::Dense(hours) => hours[slot],
+            Hours::Sparse(hours) => hours
+                .binary_search_by_key(&(slot as u32), |&(s, _)| s)
+                .map_or(T::default(), |i| hours[i].1),
+        }
+    }
+
+    /// The sum over the slots `[from, to]`.
+    pub(super) fn sum(&self, from: usize, to: usize) -> impl Iterator<Item = T> + '_ {
+        let (dense, sparse): (&[T], &[(u32, T)]) = match self {
+            Hours::Dense(hours) => (&hours[from..=to], &[]),
+            Hours::Sparse(hours) => {
+                let start = hours.partition_point(|&(s, _)| (s as usize) < from);
+                let end = hours.partition_point(|&(s, _)| (s as usize) <= to);
+                (&[], &hours[start..end])
+            }
+        };
+        dense
+            .iter()
+            .copied()
+            .chain(sparse.iter().map(|&(_, value)| value))
+    }
+
+    /// One value per slot, `hours` slots.
+    fn dense(&self, hours: usize) -> Vec<T> {
+        match self {
+            Hours::Dense(values) => values.clone(),
+            Hours::Sparse(values) => {
+                let mut dense = vec![T::default(); hours];
+                for &(slot, value) in values {
+                    dense[slot as usize] = value;
+                }
+                dense
+            }
+        }
+    }
+}
+
 /// The hourly counts of the scan, one slot per hour from `from`.
 pub(super) struct Scan {
     pub(super) from: i64,
-    pub(super) attempts: HashMap<Scope, Vec<u32>>,
+    hours: usize,
+    pub(super) attempts: HashMap<Scope, Hours<u32>>,
     /// Deferrals and bounces per scope and class, by hour.
-    pub(super) failures: HashMap<(Scope, Class), Vec<(u32, u32)>>,
+    pub(super) failures: HashMap<(Scope, Class), Hours<(u32, u32)>>,
 }
 
 impl Scan {
@@ -26,6 +127,7 @@ impl Scan {
         let hours = (to - from).max(0) as usize;
         let mut scan = Scan {
             from,
+            hours,
             attempts: HashMap::new(),
             failures: HashMap::new(),
         };
@@ -46,33 +148,55 @@ impl Scan {
             let ip = key.source_ip.expect("kept");
             let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
             for scope in std::iter::once((key.isp, None)).chain(ip_scope) {
-                let slots = scan.attempts.entry(scope).or_insert_with(|| vec![0; hours]);
-                slots[slot] = slots[slot].saturating_add(attempts);
+                scan.attempts
+                    .entry(scope)
+                    .or_insert_with(|| Hours::new(scope, hours))
+                    .add(slot, attempts);
                 if let Some(class) = failure {
-                    let failures = scan
-                        .failures
+                    scan.failures
                         .entry((scope, class))
-                        .or_insert_with(|| vec![(0, 0); hours]);
-                    let cell = &mut failures[slot];
-                    cell.0 = cell.0.saturating_add(clamp(counts.deferred));
-                    cell.1 = cell.1.saturating_add(clamp(counts.bounced));
+                        .or_insert_with(|| Hours::new(scope, hours))
+                        .add(slot, (clamp(counts.deferred), clamp(counts.bounced)));
                 }
             }
         });
+        scan.attempts.values_mut().for_each(Hours::settle);
+        scan.failures.values_mut().for_each(Hours::settle);
         scan
     }
 
+    /// Deferrals and bounces of `class` in `scope` over the whole scan.
+    pub(super) fn failures_total(&self, scope: Scope, class: Class) -> u64 {
+        let (_, deferrals, bounces) = self.totals(scope, class, 0, self.hours.saturating_sub(1));
+        deferrals + bounces
+    }
+
     pub(super) fn series(&self, scope: Scope, class: Class) -> Vec<HourCounts> {
-        let attempts = &self.attempts[&scope];
-        let failures = &self.failures[&(scope, class)];
+        let attempts = self.attempts[&scope].dense(self.hours);
+        let failures = self.failures[&(scope, class)].dense(self.hours);
         attempts
             .iter()
             .zip(failures)
-            .map(|(&a, &(t, b))| HourCounts {
+            .map(|(&a, (t, b))| HourCounts {
                 attempts: u64::from(a),
                 failures: u64::from(t) + u64::from(b),
             })
             .collect()
+    }
+
+    /// Attempts of `scope` in the slot.
+    pub(super) fn attempts_at(&self, scope: Scope, slot: usize) -> u64 {
+        self.attempts
+            .get(&scope)
+            .map_or(0, |a| u64::from(a.at(slot)))
+    }
+
+    /// Deferrals and bounces of `class` in `scope` in the slot.
+    pub(super) fn failures_at(&self, scope: Scope, class: Class, slot: usize) -> u64 {
+        self.failures.get(&(scope, class)).map_or(0, |f| {
+            let (t, b) = f.at(slot);
+            u64::from(t) + u64::from(b)
+        })
     }
 
     /// Attempts and failures of `class` in `scope` over the slots `[from, to]`.
@@ -86,9 +210,12 @@ impl Scan {
         let Some(attempts) = self.attempts.get(&scope) else {
             return (0, 0, 0);
         };
-        let n = attempts[from..=to].iter().map(|&a| u64::from(a)).sum();
+        if self.hours == 0 {
+            return (0, 0, 0);
+        }
+        let n = attempts.sum(from, to).map(u64::from).sum();
         let (t, b) = self.failures.get(&(scope, class)).map_or((0, 0), |f| {
-            f[from..=to].iter().fold((0, 0), |(t, b), &(dt, db)| {
+            f.sum(from, to).fold((0, 0), |(t, b), (dt, db)| {
                 (t + u64::from(dt), b + u64::from(db))
             })
         });
