@@ -121,15 +121,16 @@ impl Rows {
 }
 
 /// Builds the cell frame: `hour, day, isp, source_ip, vmta, pool, class, delivered,
-/// deferred, bounced, queue_deferrals`. The five names are ids (`u32`, see [`Names`]):
-/// group keys of four bytes instead of strings keep memory and time down. `class` is null
-/// on delivered rows; only the cells `select` admits are read. At [`Grain::Hour`] there is a row per aggregate cell and `day` is the
-/// UTC day; at [`Grain::Day`] the cells of one local day are summed into one row per ISP x
-/// IP x VirtualMTA x pool x class, and `hour` holds `day * 24`: a review needs no hours,
-/// and on hundreds of sending IPs this frame is a fraction of the hourly one.
+/// deferred, bounced, queue_deferrals`, with only the dimension columns `dims` keeps. The
+/// five names are ids (`u32`, see [`Names`]): group keys of four bytes instead of strings
+/// keep memory and time down. `class` is null on delivered rows; only the cells `select`
+/// admits are read. At [`Grain::Hour`] `day` is the UTC day; at [`Grain::Day`] `hour` holds
+/// `day * 24`. The cells are summed over the dimensions left out, so a frame per ISP over
+/// 2,000 sending IPs has a row per ISP and hour, not one per cell.
 pub fn cells_frame(
     aggregates: &Aggregates,
     grain: Grain,
+    dims: Dims,
     select: Selection,
 ) -> PolarsResult<CellFrame> {
     let mut names = Names::default();
@@ -146,48 +147,64 @@ pub fn cells_frame(
         cols::CLASS,
         Class::ALL.iter().map(|c| c.id().to_string()).collect(),
     );
+    // A dimension left out has no column; its id is never read.
+    let rank = |ranks: &[u32], id: Option<u32>| id.map_or(0, |id| ranks[id as usize]);
     let ids = |key: &Key| -> RowIds {
-        let kept = |id: Option<u32>| id.expect("every dimension is kept") as usize;
         (
             isp_rank[key.isp as usize],
-            ip_rank[kept(key.source_ip)],
-            vmta_rank[kept(key.vmta)],
-            pool_rank[kept(key.pool)],
+            rank(&ip_rank, key.source_ip),
+            rank(&vmta_rank, key.vmta),
+            rank(&pool_rank, key.pool),
             key.class.map(|c| class_rank[c as usize]),
         )
     };
     let query = Query {
         window: Window::ALL,
         grain,
-        dims: Dims::ALL,
+        dims,
         select,
     };
     let mut rows = Rows::default();
-    match grain {
-        Grain::Hour => query.visit(aggregates, |key, counts| {
-            rows.push(key.time, key.time.div_euclid(24) as i32, ids(&key), counts);
-        }),
-        Grain::Day(_) => {
-            for (key, counts) in query.fold(aggregates) {
-                rows.push(key.time * 24, key.time as i32, ids(&key), counts);
-            }
+    let mut push = |key: Key, counts| {
+        let (hour, day) = match grain {
+            Grain::Hour => (key.time, key.time.div_euclid(24) as i32),
+            Grain::Day(_) => (key.time * 24, key.time as i32),
+        };
+        rows.push(hour, day, ids(&key), counts);
+    };
+    // Hourly cells with every dimension are distinct but for their record kind: one row
+    // each, without a table to sum them in.
+    if grain == Grain::Hour && dims == Dims::ALL {
+        query.visit(aggregates, push);
+    } else {
+        for (key, counts) in query.fold(aggregates) {
+            push(key, counts);
         }
     }
-    let frame = DataFrame::new(
-        rows.hour.len(),
-        vec![
-            Column::new(cols::HOUR.into(), rows.hour),
-            Column::new(cols::DAY.into(), rows.day),
-            Column::new(cols::ISP.into(), rows.isp),
-            Column::new(cols::SOURCE_IP.into(), rows.source_ip),
-            Column::new(cols::VMTA.into(), rows.vmta),
-            Column::new(cols::POOL.into(), rows.pool),
-            Column::new(cols::CLASS.into(), rows.class),
-            Column::new(cols::DELIVERED.into(), rows.delivered),
-            Column::new(cols::DEFERRED.into(), rows.deferred),
-            Column::new(cols::BOUNCED.into(), rows.bounced),
-            Column::new(cols::QUEUE_DEFERRALS.into(), rows.queue_deferred),
-        ],
-    )?;
+    let height = rows.hour.len();
+    let mut columns = vec![
+        Column::new(cols::HOUR.into(), rows.hour),
+        Column::new(cols::DAY.into(), rows.day),
+        Column::new(cols::ISP.into(), rows.isp),
+    ];
+    for (kept, name, ids) in [
+        (dims.source_ip, cols::SOURCE_IP, rows.source_ip),
+        (dims.vmta, cols::VMTA, rows.vmta),
+        (dims.pool, cols::POOL, rows.pool),
+    ] {
+        if kept {
+            columns.push(Column::new(name.into(), ids));
+        }
+    }
+    if dims.class {
+        columns.push(Column::new(cols::CLASS.into(), rows.class));
+    }
+    columns.extend([
+        Column::new(cols::DELIVERED.into(), rows.delivered),
+        Column::new(cols::DEFERRED.into(), rows.deferred),
+        Column::new(cols::BOUNCED.into(), rows.bounced),
+        Column::new(cols::QUEUE_DEFERRALS.into(), rows.queue_deferred),
+    ]);
+    let frame = DataFrame::new(height, columns)?;
     Ok(CellFrame { frame, names })
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::frame::{Names, cols};
-use crate::query::Lookback;
+use crate::query::{Dims, Lookback};
 
 /// A grouping dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,6 +26,16 @@ impl Dim {
             Dim::Vmta => cols::VMTA,
             Dim::Pool => cols::POOL,
             Dim::Class => cols::CLASS,
+        }
+    }
+
+    /// The query dimensions that keep `dims` (the ISP is always kept).
+    pub fn kept(dims: &[Dim]) -> Dims {
+        Dims {
+            source_ip: dims.contains(&Dim::SourceIp),
+            vmta: dims.contains(&Dim::Vmta),
+            pool: dims.contains(&Dim::Pool),
+            class: dims.contains(&Dim::Class),
         }
     }
 

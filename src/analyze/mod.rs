@@ -49,7 +49,7 @@ pub fn hourly(
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<Vec<MetricRow>, Error> {
-    let cells = frame::cells_frame(aggregates, frame::Grain::Hour, select)?;
+    let cells = frame::cells_frame(aggregates, frame::Grain::Hour, Dim::kept(dims), select)?;
     let rows = metrics::compute(&cells.frame, &cells.names, Period::Hour, dims)?;
     Ok(rows
         .into_iter()

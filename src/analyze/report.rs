@@ -20,7 +20,7 @@ use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
-use crate::query::{Lookback, siblings_per_isp};
+use crate::query::{Dims, Lookback, siblings_per_isp};
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
 
@@ -98,7 +98,7 @@ pub fn build_report(
     let data_gaps = gaps(&aggregates, day, tz);
     let day_samples = samples_of_day(&aggregates, day, tz);
     let cells = Cells::of_day(
-        cells_frame(&aggregates, Grain::Day(tz), Default::default())?,
+        cells_frame(&aggregates, Grain::Day(tz), Dims::ALL, Default::default())?,
         day,
     )?;
     drop(aggregates);
