@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use foldhash::fast::RandomState;
+
 use super::incidents::{self, Incident, Window, find_incidents};
 use super::status::{Assessment, DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
@@ -86,7 +88,7 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
         (hour + back * 24 >= from && back <= BASELINE_DAYS).then_some(back)
     };
     let mut window: BTreeMap<GroupKey, Sums> = BTreeMap::new();
-    let mut baseline: HashMap<GroupKey, Sums> = HashMap::new();
+    let mut baseline: HashMap<GroupKey, Sums, RandomState> = HashMap::default();
     let query = Query::hourly(
         QueryWindow::new(from - BASELINE_DAYS * 24, to),
         Dims::ISP.with_source_ip().with_class(),

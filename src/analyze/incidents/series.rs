@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::aggregate::Aggregates;
 use crate::analyze::changepoint::HourCounts;
 use crate::analyze::group::is_placeholder_ip;
@@ -117,9 +119,9 @@ impl<T: Slot> Hours<T> {
 pub(super) struct Scan {
     pub(super) from: i64,
     hours: usize,
-    pub(super) attempts: HashMap<Scope, Hours<u32>>,
+    pub(super) attempts: HashMap<Scope, Hours<u32>, RandomState>,
     /// Deferrals and bounces per scope and class, by hour.
-    pub(super) failures: HashMap<(Scope, Class), Hours<(u32, u32)>>,
+    pub(super) failures: HashMap<(Scope, Class), Hours<(u32, u32)>, RandomState>,
 }
 
 impl Scan {
@@ -128,8 +130,8 @@ impl Scan {
         let mut scan = Scan {
             from,
             hours,
-            attempts: HashMap::new(),
-            failures: HashMap::new(),
+            attempts: HashMap::default(),
+            failures: HashMap::default(),
         };
         let placeholder: Vec<bool> = (0..aggregates.source_ips.len() as u32)
             .map(|ip| is_placeholder_ip(aggregates.source_ips.name(ip)))
