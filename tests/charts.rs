@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command as Process;
 
-use common::run_ok;
+use common::{ingest_quietly, run_ok};
 use tempfile::TempDir;
 
 fn chart(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
@@ -360,13 +360,7 @@ fn html_review_renders_in_headless_chromium() {
 fn a_chart_from_a_store_marks_what_one_from_the_logs_marks() {
     let dir = tempfile::TempDir::new().unwrap();
     let store = dir.path().join("s.db");
-    run_ok(&[
-        "ingest",
-        "--quiet",
-        "--store",
-        store.to_str().unwrap(),
-        "testdata/sample",
-    ]);
+    ingest_quietly(&store, &["testdata/sample"]);
     for isp in ["gmail", "microsoft"] {
         let from_logs = dir.path().join(format!("{isp}-logs.svg"));
         let from_store = dir.path().join(format!("{isp}-store.svg"));

@@ -110,20 +110,22 @@ impl LogWriter {
     }
 }
 
+/// The number in the environment variable `name` (a test's knob), or `default`.
+fn from_env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn deferwatch_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("deferwatch")
 }
 
 #[test]
 fn killed_ingests_never_lose_or_double_count() {
-    let kills: usize = std::env::var("DEFERWATCH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
-    let seed: u64 = std::env::var("DEFERWATCH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7);
+    let kills: usize = from_env("DEFERWATCH_KILLS", 40);
+    let seed: u64 = from_env("DEFERWATCH_SEED", 7);
     let mut rng = Rng(seed);
     let tmp = TempDir::new().unwrap();
     let logs = tmp.path().join("logs");
@@ -219,10 +221,7 @@ fn assert_rows_match(logs: &Path, store: &Path) {
 #[test]
 fn readers_see_the_last_commit_after_an_ingest_is_killed() {
     // At most this many kills, until three landed while the ingest was writing.
-    let kills: u64 = std::env::var("DEFERWATCH_READER_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+    let kills: u64 = from_env("DEFERWATCH_READER_KILLS", 60);
     let mut rng = Rng(11);
     let tmp = TempDir::new().unwrap();
     let logs = tmp.path().join("logs");

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::fs;
 
 use assert_cmd::Command;
-use common::run_ok;
+use common::{ingest_quietly, run_ok};
 use polars::prelude::*;
 use tempfile::TempDir;
 
@@ -265,13 +265,7 @@ fn parquet_export_holds_every_row_partitioned_by_day() {
     let dir = TempDir::new().unwrap();
     let store = dir.path().join("s.db");
     let out = dir.path().join("parquet");
-    run_ok(&[
-        "ingest",
-        "--quiet",
-        "--store",
-        store.to_str().unwrap(),
-        "testdata/sample",
-    ]);
+    ingest_quietly(&store, &["testdata/sample"]);
     run_ok(&[
         "export",
         "--store",

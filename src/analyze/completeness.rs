@@ -53,10 +53,6 @@ impl DataGap {
 
 /// The gaps of review day `day` (in `tz`).
 pub fn gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
-    find_gaps(aggregates, day, tz)
-}
-
-fn find_gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
     let day_start = first_hour_of_day(day, tz);
     let day_end = first_hour_of_day(day + 1, tz);
     let profile_start = first_hour_of_day(day - PROFILE_DAYS, tz);

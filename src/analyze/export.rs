@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::frame::{Grain, cells_frame, cols};
+use super::frame::{cells_frame, cols};
 use crate::aggregate::Aggregates;
 use crate::error::Error;
-use crate::query::Dims;
+use crate::query::{Dims, Grain};
 use crate::timefmt::day_string;
 
 /// One Parquet file written.

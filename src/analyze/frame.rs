@@ -7,9 +7,7 @@ use polars::prelude::*;
 
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
-pub use crate::query::Grain;
-pub use crate::query::Selection;
-use crate::query::{Counts, Dims, Key, Query, Window};
+use crate::query::{Counts, Dims, Grain, Key, Query, Selection, Window};
 
 /// Column names shared by the analytics code.
 pub mod cols {

@@ -84,10 +84,11 @@ impl Period {
         }
     }
 
-    fn window(self) -> &'static str {
+    /// The rolling window in polars' units of the period column: its lookback.
+    fn window(self) -> String {
         match self {
-            Period::Hour => "168i", // Period::Hour.lookback()
-            Period::Day => "7i",    // Period::Day.lookback()
+            Period::Hour => format!("{}i", self.lookback().in_hours()),
+            Period::Day => format!("{}i", self.lookback().in_days()),
         }
     }
 }
@@ -246,7 +247,7 @@ fn with_baselines(
                 .rolling_sum_by(
                     col(time),
                     RollingOptionsDynamicWindow {
-                        window_size: Duration::parse(period.window()),
+                        window_size: Duration::parse(&period.window()),
                         min_periods: 1,
                         closed_window: ClosedWindow::Left,
                         fn_params: None,

@@ -17,6 +17,7 @@ pub mod unknown;
 
 use crate::aggregate::Aggregates;
 use crate::error::Error;
+use crate::query::{Grain, Selection};
 use metrics::{Dim, MetricRow, Period};
 
 /// Starts polars' one-time set-up on a background thread, so that it overlaps compiling the
@@ -44,12 +45,12 @@ pub fn warm_up_in_background() {
 /// (epoch hours). Baselines use the hours before `from` too.
 pub fn hourly(
     aggregates: &Aggregates,
-    select: frame::Selection,
+    select: Selection,
     dims: &[Dim],
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<Vec<MetricRow>, Error> {
-    let cells = frame::cells_frame(aggregates, frame::Grain::Hour, Dim::kept(dims), select)?;
+    let cells = frame::cells_frame(aggregates, Grain::Hour, Dim::kept(dims), select)?;
     let rows = metrics::compute(&cells.frame, &cells.names, Period::Hour, dims)?;
     Ok(rows
         .into_iter()

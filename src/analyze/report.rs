@@ -13,14 +13,14 @@ use super::incidents::{self, Incident, Window, find_incidents};
 use crate::query::calendar::{first_hour_of_day, local_day};
 use polars::prelude::{DataFrame, IntoLazy, col, lit};
 
-use super::frame::{CellFrame, Grain, Names, cells_frame, cols};
+use super::frame::{CellFrame, Names, cells_frame, cols};
 use super::metrics::{Dim, MetricRow, Period, TREND_DAYS, Trend, compute, trends};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
-use crate::query::{Dims, Lookback, siblings_per_isp};
+use crate::query::{Dims, Grain, Lookback, siblings_per_isp};
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
 

@@ -37,12 +37,6 @@ impl Counts {
     pub fn failures(&self) -> u64 {
         self.deferred + self.bounced
     }
-
-    /// Deferrals over attempts; `None` without attempts.
-    pub fn deferral_rate(&self) -> Option<f64> {
-        let attempts = self.attempts();
-        (attempts > 0).then(|| self.deferred as f64 / attempts as f64)
-    }
 }
 
 impl AddAssign for Counts {

@@ -49,11 +49,6 @@ impl Window {
     pub fn contains(&self, hour: i64) -> bool {
         hour >= self.from && hour < self.to
     }
-
-    /// The number of hours, for a bounded window.
-    pub fn hours(&self) -> usize {
-        (self.to - self.from).max(0) as usize
-    }
 }
 
 /// How finely the answer keeps time.

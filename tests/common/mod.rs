@@ -21,6 +21,13 @@ pub fn run_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Ingests `inputs` into the store at `store`, without progress output.
+#[allow(dead_code, reason = "not every test binary uses it")]
+pub fn ingest_quietly(store: &Path, inputs: &[&str]) {
+    let store = store.to_str().unwrap();
+    run_ok(&[&["ingest", "--quiet", "--store", store][..], inputs].concat());
+}
+
 /// Lines of the shipped sample's last `days` days up to 2026-10-31 (acct and diag files,
 /// decompressed, in name order): one header, then every row, each with its newline.
 #[allow(dead_code, reason = "not every test binary uses it")]

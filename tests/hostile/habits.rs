@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use super::{HEADER, Run, deferwatch, row, steady_rows, write};
+use super::{HEADER, Run, assert_contains, deferwatch, row, steady_rows, write};
 
 /// Like [`deferwatch`], but failing the test when the run takes longer than `limit`: a hang
 /// must be a failure, not a stuck test run.
@@ -323,11 +323,7 @@ fn a_named_fifo_is_read_as_a_stream_and_cannot_hang_the_run() {
     let started = Instant::now();
     let run = deferwatch_within(limit, &["report", "--config", &config, fifo_name]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("acct.fifo sent nothing for 1 s"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "acct.fifo sent nothing for 1 s");
     assert!(started.elapsed() < Duration::from_secs(20));
     let check = deferwatch_within(limit, &["check", "--config", &config, fifo_name]);
     assert_eq!(check.code, 3, "{}", check.stdout);
@@ -351,14 +347,10 @@ fn a_named_fifo_is_read_as_a_stream_and_cannot_hang_the_run() {
     // ingest refuses a stream: it could not find it again.
     let ingest = deferwatch_within(limit, &["ingest", "--store", "x.db", fifo_name]);
     assert_eq!(ingest.code, 1);
-    assert!(ingest.stderr.contains("regular files"), "{}", ingest.stderr);
+    assert_contains(&ingest.stderr, "regular files");
     // An endless device named on its own is no acct file.
     let zero = deferwatch_within(limit, &["report", "/dev/zero"]);
-    assert!(
-        zero.stderr.contains("not a PowerMTA acct file"),
-        "{}",
-        zero.stderr
-    );
+    assert_contains(&zero.stderr, "not a PowerMTA acct file");
 }
 
 // --- Configs and arguments ----------------------------------------------------------------
@@ -409,7 +401,7 @@ fn isp_ids_from_the_config_must_be_names() {
         let check = deferwatch(&["check", "--config", &config, "testdata/sample"]);
         assert_eq!(check.code, 3, "{mapping}: {}", check.stdout);
         assert_eq!(check.stdout.lines().count(), 1, "{}", check.stdout);
-        assert!(check.stdout.contains("isp.domains"), "{}", check.stdout);
+        assert_contains(&check.stdout, "isp.domains");
     }
 }
 
@@ -486,11 +478,7 @@ fn a_leap_second_counts_in_the_minute_it_names() {
     );
     let run = deferwatch(&["hourly", "--format", "csv", &file]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("2016-12-31T23:00:00Z"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "2016-12-31T23:00:00Z");
     assert!(!run.stdout.contains("2017-01-01"), "{}", run.stdout);
 }
 
@@ -533,7 +521,7 @@ fn a_deep_include_chain_is_followed_to_the_limit_and_the_rest_named() {
         run.stderr
     );
     assert!(!run.stderr.contains("include loop"), "{}", run.stderr);
-    assert!(run.stdout.contains("mta63.example.net"), "{}", run.stdout);
+    assert_contains(&run.stdout, "mta63.example.net");
     assert!(!run.stdout.contains("mta64.example.net"));
 }
 
@@ -619,18 +607,10 @@ fn an_ingest_that_cannot_decode_an_input_fails_and_the_store_keeps_the_gap() {
     let logs = logs.to_str().unwrap();
     let ingest = deferwatch(&["ingest", "--quiet", "--store", store, logs]);
     assert_eq!(ingest.code, 1, "{}", ingest.stderr);
-    assert!(
-        ingest.stderr.contains("acct-big.csv.zst"),
-        "{}",
-        ingest.stderr
-    );
+    assert_contains(&ingest.stderr, "acct-big.csv.zst");
     let check = deferwatch(&["check", "--day", "2026-10-31", "--store", store]);
     assert_eq!(check.code, 3, "{}", check.stdout);
-    assert!(
-        check.stdout.contains("acct-big.csv.zst"),
-        "{}",
-        check.stdout
-    );
+    assert_contains(&check.stdout, "acct-big.csv.zst");
     let from_logs = deferwatch(&["check", "--day", "2026-10-31", logs]);
     assert_eq!(from_logs.code, 3, "{}", from_logs.stdout);
     // A day after the file was last written is not missing anything of it.
@@ -699,7 +679,7 @@ fn a_store_still_being_created_reads_as_no_data_yet() {
     fs::write(&store, b"").unwrap();
     let report = deferwatch(&["report", "--store", store.to_str().unwrap()]);
     assert_eq!(report.code, 1, "{}", report.stderr);
-    assert!(report.stderr.contains("no data yet"), "{}", report.stderr);
+    assert_contains(&report.stderr, "no data yet");
     assert!(
         !report.stderr.contains("no such table"),
         "{}",
@@ -720,11 +700,7 @@ fn a_store_that_is_no_regular_file_is_refused() {
     for store in [fifo.to_str().unwrap(), "/dev/zero", "/dev/null"] {
         let report = deferwatch_within(limit, &["report", "--store", store]);
         assert_eq!(report.code, 1, "{store}: {}", report.stderr);
-        assert!(
-            report.stderr.contains("not a regular file"),
-            "{}",
-            report.stderr
-        );
+        assert_contains(&report.stderr, "not a regular file");
         let ingest = deferwatch_within(limit, &["ingest", "--store", store, "testdata/sample"]);
         assert_eq!(ingest.code, 1, "{store}: {}", ingest.stderr);
         let check = deferwatch_within(limit, &["check", "--store", store]);

@@ -18,6 +18,12 @@ struct Run {
     stderr: String,
 }
 
+/// Fails, showing all of `text`, unless it contains `needle`.
+#[track_caller]
+fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
+
 fn deferwatch(args: &[&str]) -> Run {
     let out = Command::cargo_bin("deferwatch")
         .unwrap()
@@ -122,7 +128,7 @@ fn a_huge_chart_size_is_refused_with_the_limit() {
         "testdata/sample",
     ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("7680 x 4320"), "{}", run.stderr);
+    assert_contains(&run.stderr, "7680 x 4320");
     assert!(!png.exists());
 }
 
@@ -174,12 +180,8 @@ fn a_far_future_row_is_out_of_range_and_prunes_nothing() {
     let run = deferwatch(&["ingest", "--store", store, &future]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("pruned"), "{}", run.stdout);
-    assert!(run.stderr.contains("acct-future.csv:2"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("time before 2000 or too far ahead"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "acct-future.csv:2");
+    assert_contains(&run.stderr, "time before 2000 or too far ahead");
     assert_eq!(store_cells(store), before);
     let check_after = deferwatch(&["check", "--store", store]);
     assert_eq!(check_after.code, check_before.code);
@@ -228,11 +230,7 @@ fn keep_days_below_the_history_the_review_needs_is_refused() {
         "testdata/sample",
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("--allow-short-history"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--allow-short-history");
     let run = deferwatch(&[
         "ingest",
         "--keep-days",
@@ -243,7 +241,7 @@ fn keep_days_below_the_history_the_review_needs_is_refused() {
         "testdata/sample",
     ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("empty the store"), "{}", run.stderr);
+    assert_contains(&run.stderr, "empty the store");
     assert!(!Path::new(store).exists() || store_cells(store).lines().count() <= 1);
 }
 
@@ -268,12 +266,8 @@ fn a_day_without_rows_is_unknown_not_ok() {
         "testdata/sample",
     ]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("Incomplete data"), "{}", run.stdout);
-    assert!(
-        run.stderr.contains("no rows on the review day"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stdout, "Incomplete data");
+    assert_contains(&run.stderr, "no rows on the review day");
 }
 
 /// A day with only its first hours (the rest of its files missing) gave a verdict.
@@ -288,11 +282,7 @@ fn a_day_with_only_part_of_its_rows_is_unknown() {
     let logs = write(dir.path(), "acct.csv", rows);
     let run = deferwatch(&["check", "--day", "2026-10-31", &logs]);
     assert_eq!(run.code, 3, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("only part of the day: 14 hour(s)"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "only part of the day: 14 hour(s)");
     let json = deferwatch(&["report", "--day", "2026-10-31", "--format", "json", &logs]);
     assert_eq!(json.code, 1);
     let review: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -338,12 +328,8 @@ fn an_unreadable_input_is_an_error() {
     let run = deferwatch(&["report", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
-    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("acct-2026-10-31-0000.csv.gz"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "could not be read");
+    assert_contains(&run.stderr, "acct-2026-10-31-0000.csv.gz");
     let run = deferwatch(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 3);
     assert!(
@@ -508,16 +494,8 @@ fn a_file_and_its_rotated_or_compressed_copy_count_once() {
     let half = &content[..content[..content.len() / 2].rfind('\n').unwrap() + 1];
     write(&copies, "acct.csv.old", half);
     let run = deferwatch(&["report", copies.to_str().unwrap()]);
-    assert!(
-        run.stderr.contains("acct.csv.gz: the same content as"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("acct.csv.old: the same content as"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "acct.csv.gz: the same content as");
+    assert_contains(&run.stderr, "acct.csv.old: the same content as");
     assert_eq!(rows_read(&[copies.to_str().unwrap()]), expected);
 
     // The store built from the same files agrees.
@@ -570,11 +548,7 @@ fn a_store_named_twice_counts_once() {
         "--store",
         link.to_str().unwrap(),
     ]);
-    assert!(
-        run.stderr.contains("is the same store as"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "is the same store as");
     assert_eq!(
         rows_read(&["--store", store, "--store", link.to_str().unwrap()]),
         once
@@ -648,7 +622,7 @@ fn recipient_local_parts_never_reach_an_output_or_the_store() {
     ]);
     assert!(!run.stdout.contains("john.doe"), "{}", run.stdout);
     let raw = deferwatch(&["classify", "--raw", "550 5.1.1 <john.doe@gmx.de> unknown"]);
-    assert!(raw.stdout.contains("john.doe@gmx.de"), "{}", raw.stdout);
+    assert_contains(&raw.stdout, "john.doe@gmx.de");
 }
 
 // --- The catalogue: one bad file next to good logs --------------------------------------
@@ -915,21 +889,17 @@ fn an_ingest_with_an_unreadable_file_fails_and_catches_up_later() {
         logs.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("the others are stored"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "the others are stored");
     // The rows before the cut are stored, up to the last whole row; until an ingest reads
     // the file, a review from the store is missing data, as one from the logs would be.
     let once = stored_deferrals(store);
     assert!((9 * 24..2 * 9 * 24).contains(&once), "{once}");
     let review = deferwatch(&["report", "--store", store]);
     assert_eq!(review.code, 1, "{}", review.stderr);
-    assert!(review.stderr.contains("b.csv.gz"), "{}", review.stderr);
+    assert_contains(&review.stderr, "b.csv.gz");
     let check = deferwatch(&["check", "--store", store]);
     assert_eq!(check.code, 3, "{}", check.stdout);
-    assert!(check.stdout.contains("b.csv.gz"), "{}", check.stdout);
+    assert_contains(&check.stdout, "b.csv.gz");
     fs::write(logs.join("b.csv.gz"), &gz).unwrap();
     let run = deferwatch(&[
         "ingest",
