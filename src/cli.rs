@@ -81,21 +81,6 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
-impl Command {
-    /// Whether the command reads logs or stores into the analytics layer.
-    pub fn reads_logs(&self) -> bool {
-        matches!(
-            self,
-            Command::Report(_)
-                | Command::Hourly(_)
-                | Command::Chart(_)
-                | Command::Check(_)
-                | Command::Audit(_)
-                | Command::Unknown(_)
-        )
-    }
-}
-
 /// Options every command that reads logs shares.
 #[derive(Debug, Args)]
 pub struct InputArgs {

@@ -38,7 +38,7 @@ pub struct AggKey {
 }
 
 /// A cell without its hour. Logs repeat a few thousand of these over every hour, so cells
-/// are counted under a series id and an hour: 16 bytes a cell instead of 32.
+/// are counted under a series id within their hour's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Series {
     isp: u32,
@@ -122,8 +122,13 @@ pub struct Aggregates {
     /// The distinct series, indexed by their ids.
     series: Vec<Series>,
     series_ids: HashMap<Series, u32, RandomState>,
-    /// Row counts by hour and series id.
-    counts: HashMap<(Hour, u32), u64, RandomState>,
+    /// Row counts by series id, one table per hour, in hour order. Logs arrive roughly in
+    /// time order, so a row lands in the table of the hour before it, which is small enough
+    /// to stay in the cache however many sending IPs the fleet has; and a query reads only
+    /// the hours of its window.
+    hours: Vec<HourCells>,
+    /// The index in `hours` of the last hour counted.
+    last_slot: usize,
     /// Reply texts no rule knows (masked), and how often each was seen.
     pub unknown_texts: Interner,
     pub unknown: HashMap<UnknownKey, u64, RandomState>,
@@ -149,15 +154,26 @@ impl Aggregates {
         let ips = self.source_ips.absorb(&other.source_ips);
         let vmtas = self.vmtas.absorb(&other.vmtas);
         let pools = self.pools.absorb(&other.pools);
-        for (key, count) in other.cells() {
-            let key = AggKey {
-                isp: isps[key.isp as usize],
-                source_ip: ips[key.source_ip as usize],
-                vmta: vmtas[key.vmta as usize],
-                pool: pools[key.pool as usize],
-                ..key
-            };
-            self.add(key, count);
+        // Each of `other`'s series is mapped once; its cells then only add.
+        let series: Vec<u32> = other
+            .series
+            .iter()
+            .map(|series| {
+                self.series_id(Series {
+                    isp: isps[series.isp as usize],
+                    source_ip: ips[series.source_ip as usize],
+                    vmta: vmtas[series.vmta as usize],
+                    pool: pools[series.pool as usize],
+                    ..*series
+                })
+            })
+            .collect();
+        for cells in &other.hours {
+            let counts = self.hour_cells(cells.hour);
+            counts.reserve(cells.counts.len());
+            for (&id, &count) in &cells.counts {
+                *counts.entry(series[id as usize]).or_insert(0) += count;
+            }
         }
         for (key, count) in &other.unknown {
             let text = if key.text == MORE_UNKNOWN_TEXTS {
@@ -202,7 +218,24 @@ impl Aggregates {
     /// Counts `count` rows in the cell `key`.
     pub fn add(&mut self, key: AggKey, count: u64) {
         let series = self.series_id(key.series());
-        *self.counts.entry((key.hour, series)).or_insert(0) += count;
+        *self.hour_cells(key.hour).entry(series).or_insert(0) += count;
+    }
+
+    /// The table of `hour`, made when it is new.
+    fn hour_cells(&mut self, hour: Hour) -> &mut HashMap<u32, u64, RandomState> {
+        let slot = match self.hours.get(self.last_slot) {
+            Some(cells) if cells.hour == hour => self.last_slot,
+            _ => match self.hours.binary_search_by_key(&hour, |cells| cells.hour) {
+                Ok(slot) => slot,
+                Err(slot) => {
+                    let counts = HashMap::default();
+                    self.hours.insert(slot, HourCells { hour, counts });
+                    slot
+                }
+            },
+        };
+        self.last_slot = slot;
+        &mut self.hours[slot].counts
     }
 
     fn series_id(&mut self, series: Series) -> u32 {
@@ -215,24 +248,54 @@ impl Aggregates {
         id
     }
 
-    /// Every cell with its row count, in no particular order.
+    /// Every cell with its row count, by hour, in no particular order within an hour.
     pub fn cells(&self) -> impl Iterator<Item = (AggKey, u64)> + '_ {
-        self.counts.iter().map(|(&(hour, series), &count)| {
-            (AggKey::of(hour, self.series[series as usize]), count)
-        })
+        self.cells_between(Hour::MIN, Hour::MAX)
+    }
+
+    /// The cells of the hours `[from, to)`.
+    pub fn cells_between(&self, from: Hour, to: Hour) -> impl Iterator<Item = (AggKey, u64)> + '_ {
+        let first = self.hours.partition_point(|cells| cells.hour < from);
+        self.hours[first..]
+            .iter()
+            .take_while(move |cells| cells.hour < to)
+            .flat_map(move |cells| {
+                cells.counts.iter().map(move |(&series, &count)| {
+                    (AggKey::of(cells.hour, self.series[series as usize]), count)
+                })
+            })
+    }
+
+    /// The hours `[from, to)` with their cells as series ids and row counts.
+    pub fn hours_between(
+        &self,
+        from: Hour,
+        to: Hour,
+    ) -> impl Iterator<Item = (Hour, impl Iterator<Item = (u32, u64)> + '_)> + '_ {
+        let first = self.hours.partition_point(|cells| cells.hour < from);
+        self.hours[first..]
+            .iter()
+            .take_while(move |cells| cells.hour < to)
+            .map(|cells| (cells.hour, cells.counts.iter().map(|(&id, &n)| (id, n))))
+    }
+
+    /// The cell of series `id` at `hour`.
+    pub fn series_cell(&self, id: u32, hour: Hour) -> AggKey {
+        AggKey::of(hour, self.series[id as usize])
+    }
+
+    /// How many distinct series (cells without their hour) there are.
+    pub fn series_count(&self) -> usize {
+        self.series.len()
     }
 
     pub fn cell_count(&self) -> usize {
-        self.counts.len()
-    }
-
-    pub fn reserve_cells(&mut self, cells: usize) {
-        self.counts.reserve(cells);
+        self.hours.iter().map(|cells| cells.counts.len()).sum()
     }
 
     /// The latest hour with a row.
     pub fn last_hour(&self) -> Option<Hour> {
-        self.counts.keys().map(|&(hour, _)| hour).max()
+        self.hours.last().map(|cells| cells.hour)
     }
 
     fn unknown_text_id(&mut self, text: &[u8]) -> u32 {
@@ -243,8 +306,16 @@ impl Aggregates {
     }
 
     pub fn total_rows(&self) -> u64 {
-        self.counts.values().sum()
+        let hours = self.hours.iter();
+        hours.flat_map(|cells| cells.counts.values()).sum()
     }
+}
+
+/// The cells of one hour: row counts by series id.
+#[derive(Debug, Clone)]
+struct HourCells {
+    hour: Hour,
+    counts: HashMap<u32, u64, RandomState>,
 }
 
 /// Replies kept by their bytes as written: the ones repeated byte for byte are few and

@@ -1,12 +1,16 @@
 //! Rates with their baselines (previous period, rolling window) and the 28-day trend, for
-//! any grouping, computed with polars over the cell frame (docs/metrics.md).
+//! any grouping, from the counts a query folds (docs/metrics.md).
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
 
-use polars::prelude::*;
+use foldhash::fast::RandomState;
 
-use super::frame::{Names, cols};
-use crate::query::{Dims, Lookback};
+use super::frame::cols;
+use crate::aggregate::Aggregates;
+use crate::classify::Class;
+use crate::query::{Counts, Dims, Grain, Key, Lookback, Query, Selection, Window};
 
 /// A grouping dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,10 +74,11 @@ impl Period {
         }
     }
 
-    fn column(self) -> &'static str {
-        match self {
-            Period::Hour => cols::HOUR,
-            Period::Day => cols::DAY,
+    /// The period of buckets at `grain`.
+    pub fn of(grain: Grain) -> Period {
+        match grain {
+            Grain::Hour => Period::Hour,
+            Grain::Day(_) => Period::Day,
         }
     }
 
@@ -84,11 +89,11 @@ impl Period {
         }
     }
 
-    /// The rolling window in polars' units of the period column: its lookback.
-    fn window(self) -> String {
+    /// The rolling window in buckets: its lookback.
+    fn window(self) -> i64 {
         match self {
-            Period::Hour => format!("{}i", self.lookback().in_hours()),
-            Period::Day => format!("{}i", self.lookback().in_days()),
+            Period::Hour => self.lookback().in_hours(),
+            Period::Day => self.lookback().in_days(),
         }
     }
 }
@@ -98,8 +103,11 @@ impl Period {
 pub struct MetricRow {
     /// Hours or days since the epoch, per [`Period`].
     pub period: i64,
-    /// Values of the grouping dimensions, in the order asked for.
-    pub keys: Vec<String>,
+    /// Values of the grouping dimensions, in the order asked for (shared by the rows of a
+    /// group).
+    pub keys: Arc<[String]>,
+    /// The group's number among the rows of one computation.
+    pub group: u32,
     pub attempts: u64,
     pub delivered: u64,
     pub deferred: u64,
@@ -130,195 +138,250 @@ impl MetricRow {
     }
 }
 
-const PREV: &str = "prev_";
-const ROLL: &str = "roll_";
-const ALL: &str = "__all";
+/// One group's counts in one bucket, and its baselines: the bucket one period earlier and
+/// the rolling window before it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bucket {
+    time: i64,
+    counts: Counts,
+    prev: Counts,
+    rolling: Counts,
+}
 
-/// Computes one row per bucket and group of `dims`. With `class` among the dims, the
-/// deferred/bounced/queue counts are those of the class, while attempts and delivered are
-/// those of the group without the class: the rate is then the share of all attempts that
-/// were deferred with that class.
-pub fn compute(
-    cells: &DataFrame,
-    names: &Names,
-    period: Period,
-    dims: &[Dim],
-) -> PolarsResult<Vec<MetricRow>> {
-    let time = period.column();
-    let base_dims: Vec<&str> = dims
-        .iter()
-        .filter(|d| **d != Dim::Class)
-        .map(|d| d.column())
-        .collect();
-    let all_dims: Vec<&str> = dims.iter().map(|d| d.column()).collect();
-    let base = cells.clone().lazy().with_column(lit(0i32).alias(ALL));
-    let sum = |c: &str| col(c).sum().alias(c);
+/// Every group's buckets, in one run per group and in time order within it.
+struct Groups {
+    buckets: Vec<Bucket>,
+    /// Each group's key (with time 0) and its run in `buckets`.
+    runs: Vec<(Key, Range<usize>)>,
+}
 
-    let denominators = with_baselines(
-        base.clone()
-            .group_by(key_exprs(time, &base_dims))
-            .agg([
-                sum(cols::DELIVERED),
-                sum(cols::DEFERRED),
-                sum(cols::BOUNCED),
-                sum(cols::QUEUE_DEFERRALS),
-            ])
-            .with_column(
-                (col(cols::DELIVERED) + col(cols::DEFERRED) + col(cols::BOUNCED))
-                    .alias(cols::ATTEMPTS),
-            ),
-        period,
-        &base_dims,
-        &[cols::ATTEMPTS, cols::DEFERRED],
-    )?;
-
-    let joined = if dims.contains(&Dim::Class) {
-        let numerators = with_baselines(
-            base.filter(col(cols::CLASS).is_not_null())
-                .group_by(key_exprs(time, &all_dims))
-                .agg([
-                    sum(cols::DEFERRED),
-                    sum(cols::BOUNCED),
-                    sum(cols::QUEUE_DEFERRALS),
-                ]),
-            period,
-            &all_dims,
-            &[cols::DEFERRED],
-        )?;
-        let mut wanted = key_exprs(time, &base_dims);
-        for c in [
-            cols::ATTEMPTS.to_string(),
-            cols::DELIVERED.to_string(),
-            format!("{PREV}{}", cols::ATTEMPTS),
-            format!("{ROLL}{}", cols::ATTEMPTS),
-        ] {
-            wanted.push(col(c));
+impl Groups {
+    /// The buckets of `cells`' groups, with their baselines; cells of one group and time
+    /// are summed.
+    fn of(mut cells: Vec<(Key, Counts)>, period: Period) -> Groups {
+        cells.sort_unstable_by_key(|(k, _)| (k.isp, k.source_ip, k.vmta, k.pool, k.class, k.time));
+        let mut runs: Vec<(Key, Range<usize>)> = Vec::new();
+        let mut buckets: Vec<Bucket> = Vec::with_capacity(cells.len());
+        for (key, counts) in cells {
+            let group = Key { time: 0, ..key };
+            let bucket = Bucket {
+                time: key.time,
+                counts,
+                ..Bucket::default()
+            };
+            let same_group = runs.last().is_some_and(|(last, _)| *last == group);
+            match buckets.last_mut() {
+                Some(last) if same_group && last.time == key.time => last.counts += counts,
+                _ if same_group => {
+                    runs.last_mut().expect("a run").1.end += 1;
+                    buckets.push(bucket);
+                }
+                _ => {
+                    runs.push((group, buckets.len()..buckets.len() + 1));
+                    buckets.push(bucket);
+                }
+            }
         }
-        let on = key_exprs(time, &base_dims);
-        numerators.join(
-            denominators.select(wanted),
-            on.clone(),
-            on,
-            JoinArgs::new(JoinType::Left),
-        )
-    } else {
-        denominators
-    };
-    let sort_by: Vec<PlSmallStr> = std::iter::once(time)
-        .chain(all_dims.iter().copied())
-        .map(PlSmallStr::from)
-        .collect();
-    let frame = joined
-        .sort(sort_by, SortMultipleOptions::default())
-        .collect()?;
-    to_rows(&frame, names, time, &all_dims)
-}
-
-fn key_exprs(time: &str, dims: &[&str]) -> Vec<Expr> {
-    std::iter::once(time)
-        .chain(dims.iter().copied())
-        .chain(std::iter::once(ALL))
-        .map(col)
-        .collect()
-}
-
-/// Adds `prev_<v>` (the value one period earlier, null when that bucket has no rows) and
-/// `roll_<v>` (the sum over the rolling window before the bucket, itself excluded).
-fn with_baselines(
-    frame: LazyFrame,
-    period: Period,
-    dims: &[&str],
-    values: &[&str],
-) -> PolarsResult<LazyFrame> {
-    let time = period.column();
-    let mut shifted = vec![(col(time) + lit(period.previous_offset())).alias(time)];
-    shifted.extend(dims.iter().chain(std::iter::once(&ALL)).map(|d| col(*d)));
-    shifted.extend(values.iter().map(|v| col(*v).alias(format!("{PREV}{v}"))));
-    let on = key_exprs(time, dims);
-    let partition: Vec<Expr> = dims
-        .iter()
-        .chain(std::iter::once(&ALL))
-        .map(|d| col(*d))
-        .collect();
-    let mut rolling = Vec::new();
-    for v in values {
-        rolling.push(
-            col(*v)
-                .rolling_sum_by(
-                    col(time),
-                    RollingOptionsDynamicWindow {
-                        window_size: Duration::parse(&period.window()),
-                        min_periods: 1,
-                        closed_window: ClosedWindow::Left,
-                        fn_params: None,
-                    },
-                )
-                .over(partition.clone())?
-                .alias(format!("{ROLL}{v}")),
-        );
+        for (_, run) in &runs {
+            set_baselines(&mut buckets[run.clone()], period);
+        }
+        Groups { buckets, runs }
     }
-    let mut sort_by: Vec<PlSmallStr> = dims.iter().map(|d| PlSmallStr::from(*d)).collect();
-    sort_by.push(time.into());
-    let frame = frame.with_column(col(time).cast(DataType::Int64));
-    let previous = frame.clone().select(shifted);
-    Ok(frame
-        .sort(sort_by, SortMultipleOptions::default())
-        .with_columns(rolling)
-        .join(previous, on.clone(), on, JoinArgs::new(JoinType::Left)))
-}
 
-fn to_rows(
-    frame: &DataFrame,
-    names: &Names,
-    time: &str,
-    dims: &[&str],
-) -> PolarsResult<Vec<MetricRow>> {
-    let int = |name: &str| -> PolarsResult<Vec<u64>> {
-        let column = frame.column(name)?.cast(&DataType::Int64)?;
-        Ok(column
-            .i64()?
+    fn iter(&self) -> impl Iterator<Item = (&Key, &[Bucket])> {
+        let buckets = &self.buckets;
+        self.runs
             .iter()
-            .map(|v| v.unwrap_or(0).max(0) as u64)
-            .collect())
+            .map(|(key, run)| (key, &buckets[run.clone()]))
+    }
+}
+
+/// Sets the baselines of one group's buckets (in time order): the rolling window of a
+/// bucket at `t` is `[t - window, t)`, and its previous bucket is at `t - offset`.
+fn set_baselines(buckets: &mut [Bucket], period: Period) {
+    let window = period.window();
+    let mut rolling = Counts::default();
+    let (mut oldest, mut next) = (0, 0);
+    for i in 0..buckets.len() {
+        let time = buckets[i].time;
+        while buckets[next].time < time {
+            rolling += buckets[next].counts;
+            next += 1;
+        }
+        while buckets[oldest].time < time - window {
+            rolling -= buckets[oldest].counts;
+            oldest += 1;
+        }
+        let previous = time - period.previous_offset();
+        let prev = buckets[oldest..next]
+            .binary_search_by_key(&previous, |b| b.time)
+            .map_or(Counts::default(), |at| buckets[oldest + at].counts);
+        buckets[i].prev = prev;
+        buckets[i].rolling = rolling;
+    }
+}
+
+/// Computes one row per bucket and group of `dims` over the cells `select` admits, for the
+/// buckets in `shown` (baselines read the buckets before it too), sorted by bucket and then
+/// by the groups' names. With `class` among the dims, the deferred/bounced/queue counts
+/// are those of the class, while attempts and delivered are those of the group without the
+/// class: the rate is then the share of all attempts that were deferred with that class.
+pub fn compute(
+    aggregates: &Aggregates,
+    grain: Grain,
+    dims: &[Dim],
+    select: &Selection,
+    shown: Window,
+) -> Vec<MetricRow> {
+    let period = Period::of(grain);
+    // Without the ISP among the dims, the groups are summed over ISPs.
+    let by_isp = dims.contains(&Dim::Isp);
+    let query = |dims: Dims| {
+        let query = Query {
+            window: Window::ALL,
+            grain,
+            dims,
+            select: select.clone(),
+        };
+        let mut cells = query.fold(aggregates);
+        if !by_isp {
+            cells.iter_mut().for_each(|(key, _)| key.isp = 0);
+        }
+        cells
     };
-    let periods: Vec<i64> = frame
-        .column(time)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
-    let mut keys: Vec<Vec<String>> = vec![Vec::with_capacity(dims.len()); frame.height()];
-    for dim in dims {
-        let column = frame.column(dim)?.u32()?.clone();
-        for (row, id) in keys.iter_mut().zip(column.iter()) {
-            row.push(names.name(dim, id).to_string());
+    let kept = Dim::kept(dims);
+    let groups = Groups::of(
+        query(Dims {
+            class: false,
+            ..kept
+        }),
+        period,
+    );
+    let names = GroupNames::new(aggregates, dims);
+    let mut rows: Vec<([u32; 5], MetricRow)> = Vec::new();
+    let mut push = |group: u32, key: &Key, class: &[Bucket], whole: &[Bucket]| {
+        let keys: Arc<[String]> = names.names(key).into();
+        let ranks = names.ranks(key);
+        for bucket in class.iter().filter(|b| shown.contains(b.time)) {
+            let at = whole.binary_search_by_key(&bucket.time, |b| b.time);
+            let of_group = at.map_or(Bucket::default(), |at| whole[at]);
+            let row = MetricRow {
+                period: bucket.time,
+                keys: Arc::clone(&keys),
+                group,
+                attempts: of_group.counts.attempts(),
+                delivered: of_group.counts.delivered,
+                deferred: bucket.counts.deferred,
+                bounced: bucket.counts.bounced,
+                queue_deferrals: bucket.counts.queue_deferred,
+                prev_attempts: of_group.prev.attempts(),
+                prev_deferred: bucket.prev.deferred,
+                rolling_attempts: of_group.rolling.attempts(),
+                rolling_deferred: bucket.rolling.deferred,
+            };
+            rows.push((ranks, row));
+        }
+    };
+    if kept.class {
+        let classes = query(kept);
+        let classes = classes.into_iter().filter(|(key, _)| key.class.is_some());
+
+        let whole: HashMap<&Key, &[Bucket], RandomState> = groups.iter().collect();
+        let classes = Groups::of(classes.collect(), period);
+        for (group, (key, buckets)) in classes.iter().enumerate() {
+            let of_group = whole[&Key {
+                class: None,
+                ..*key
+            }];
+            push(group as u32, key, buckets, of_group);
+        }
+    } else {
+        for (group, (key, buckets)) in groups.iter().enumerate() {
+            push(group as u32, key, buckets, buckets);
         }
     }
-    let attempts = int(cols::ATTEMPTS)?;
-    let delivered = int(cols::DELIVERED)?;
-    let deferred = int(cols::DEFERRED)?;
-    let bounced = int(cols::BOUNCED)?;
-    let queue = int(cols::QUEUE_DEFERRALS)?;
-    let prev_attempts = int(&format!("{PREV}{}", cols::ATTEMPTS))?;
-    let prev_deferred = int(&format!("{PREV}{}", cols::DEFERRED))?;
-    let rolling_attempts = int(&format!("{ROLL}{}", cols::ATTEMPTS))?;
-    let rolling_deferred = int(&format!("{ROLL}{}", cols::DEFERRED))?;
-    Ok((0..frame.height())
-        .map(|i| MetricRow {
-            period: periods[i],
-            keys: std::mem::take(&mut keys[i]),
-            attempts: attempts[i],
-            delivered: delivered[i],
-            deferred: deferred[i],
-            bounced: bounced[i],
-            queue_deferrals: queue[i],
-            prev_attempts: prev_attempts[i],
-            prev_deferred: prev_deferred[i],
-            rolling_attempts: rolling_attempts[i],
-            rolling_deferred: rolling_deferred[i],
-        })
-        .collect())
+    rows.sort_unstable_by(|(a, x), (b, y)| x.period.cmp(&y.period).then(a.cmp(b)));
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// The names of a group's dimensions, in the order asked for, and their ranks: sorting by
+/// the ranks sorts by the names.
+pub struct GroupNames<'a> {
+    aggregates: &'a Aggregates,
+    dims: &'a [Dim],
+    /// Per dimension of `dims`, the rank of each id's name.
+    ranks: Vec<Vec<u32>>,
+}
+
+impl<'a> GroupNames<'a> {
+    pub fn new(aggregates: &'a Aggregates, dims: &'a [Dim]) -> GroupNames<'a> {
+        let ranks = dims
+            .iter()
+            .map(|&dim| {
+                let names = Self::all_names(aggregates, dim);
+                let mut order: Vec<usize> = (0..names.len()).collect();
+                order.sort_by_key(|&id| names[id]);
+                let mut rank = vec![0u32; names.len()];
+                for (position, id) in order.into_iter().enumerate() {
+                    rank[id] = position as u32;
+                }
+                rank
+            })
+            .collect();
+        GroupNames {
+            aggregates,
+            dims,
+            ranks,
+        }
+    }
+
+    /// The names of `dim`, indexed by id.
+    fn all_names(aggregates: &Aggregates, dim: Dim) -> Vec<&str> {
+        let interner = match dim {
+            Dim::Class => return Class::ALL.iter().map(|c| c.id()).collect(),
+            Dim::Isp => &aggregates.isps,
+            Dim::SourceIp => &aggregates.source_ips,
+            Dim::Vmta => &aggregates.vmtas,
+            Dim::Pool => &aggregates.pools,
+        };
+        (0..interner.len() as u32)
+            .map(|id| interner.name(id))
+            .collect()
+    }
+
+    /// The id of `key`'s value of `dim` (a class by its position in [`Class::ALL`]).
+    fn id(key: &Key, dim: Dim) -> usize {
+        let id = match dim {
+            Dim::Isp => Some(key.isp),
+            Dim::SourceIp => key.source_ip,
+            Dim::Vmta => key.vmta,
+            Dim::Pool => key.pool,
+            Dim::Class => key.class.map(|c| c as u32),
+        };
+        id.map_or(0, |id| id as usize)
+    }
+
+    /// The names of `key`'s values of the dimensions, in their order.
+    pub fn names(&self, key: &Key) -> Vec<String> {
+        let a = self.aggregates;
+        let name = |&dim: &Dim| match dim {
+            Dim::Isp => a.isps.name(key.isp),
+            Dim::SourceIp => a.source_ips.name(Self::id(key, dim) as u32),
+            Dim::Vmta => a.vmtas.name(Self::id(key, dim) as u32),
+            Dim::Pool => a.pools.name(Self::id(key, dim) as u32),
+            Dim::Class => key.class.map_or("", Class::id),
+        };
+        self.dims.iter().map(|dim| name(dim).to_string()).collect()
+    }
+
+    /// Ranks of the group's names: rows sorted by them are sorted by name.
+    fn ranks(&self, key: &Key) -> [u32; 5] {
+        let mut ranks = [0; 5];
+        for (i, &dim) in self.dims.iter().enumerate().take(5) {
+            ranks[i] = self.ranks[i][Self::id(key, dim)];
+        }
+        ranks
+    }
 }
 
 /// A group's trend, and the days of history it was computed over.
@@ -335,7 +398,7 @@ pub struct Trend {
 /// Days the trend is fitted over, the review day included.
 pub const TREND_DAYS: i64 = 28;
 
-pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String>, Trend> {
+pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<u32, Trend> {
     #[derive(Default)]
     struct Sums {
         first: i64,
@@ -345,7 +408,7 @@ pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String
         wxy: f64,
         wxx: f64,
     }
-    let mut sums: HashMap<&[String], Sums> = HashMap::new();
+    let mut sums: HashMap<u32, Sums> = HashMap::new();
     for row in rows
         .iter()
         .filter(|r| r.period > day - TREND_DAYS && r.period <= day)
@@ -353,7 +416,7 @@ pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String
         let x = (row.period - day) as f64;
         let w = row.attempts as f64;
         let wy = row.deferred as f64; // w * (deferred / attempts)
-        let s = sums.entry(&row.keys).or_insert_with(|| Sums {
+        let s = sums.entry(row.group).or_insert_with(|| Sums {
             first: row.period,
             ..Sums::default()
         });
@@ -365,7 +428,7 @@ pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String
         s.wxx += w * x * x;
     }
     sums.into_iter()
-        .filter_map(|(keys, s)| {
+        .filter_map(|(group, s)| {
             let days = day - s.first + 1;
             let denominator = s.w * s.wxx - s.wx * s.wx;
             (days >= min_days && denominator.abs() > 1e-9).then(|| {
@@ -374,8 +437,86 @@ pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<Vec<String
                     pp_per_week: slope_per_day * 100.0 * 7.0,
                     days,
                 };
-                (keys.to_vec(), trend)
+                (group, trend)
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::AggKey;
+    use crate::read::record::RecordKind;
+
+    /// Two ISPs sending through one VirtualMTA, every hour for ten days: 10 attempts an
+    /// hour at each, one deferred at gmail.
+    fn two_isps_one_vmta() -> Aggregates {
+        let mut aggregates = Aggregates::default();
+        let vmta = aggregates.vmtas.intern(b"vmta-1");
+        let pool = aggregates.pools.intern(b"pool-a");
+        let ip = aggregates.source_ips.intern(b"192.0.2.1");
+        for isp_name in [&b"gmail"[..], b"yahoo"] {
+            let isp = aggregates.isps.intern(isp_name);
+            for hour in 0..240 {
+                let cell = |kind, class| AggKey {
+                    hour,
+                    isp,
+                    source_ip: ip,
+                    vmta,
+                    pool,
+                    kind,
+                    class,
+                };
+                let deferred = u64::from(isp_name == b"gmail");
+                aggregates.add(cell(RecordKind::Delivered, None), 10 - deferred);
+                if deferred > 0 {
+                    let class = Some(Class::RateLimited);
+                    aggregates.add(cell(RecordKind::Deferred, class), deferred);
+                }
+            }
+        }
+        aggregates
+    }
+
+    #[test]
+    fn groups_without_the_isp_are_summed_over_isps() {
+        let aggregates = two_isps_one_vmta();
+        let rows = compute(
+            &aggregates,
+            Grain::Hour,
+            &[Dim::Vmta, Dim::Pool],
+            &Selection::default(),
+            Window::new(200, 201),
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let row = &rows[0];
+        assert_eq!(&row.keys[..], ["vmta-1", "pool-a"]);
+        assert_eq!((row.attempts, row.deferred), (20, 1));
+        assert_eq!((row.prev_attempts, row.prev_deferred), (20, 1));
+        assert_eq!(
+            (row.rolling_attempts, row.rolling_deferred),
+            (168 * 20, 168)
+        );
+    }
+
+    #[test]
+    fn class_rows_count_the_class_over_all_attempts_of_the_group() {
+        let aggregates = two_isps_one_vmta();
+        let rows = compute(
+            &aggregates,
+            Grain::Day(chrono_tz::Tz::UTC),
+            &[Dim::Isp, Dim::Class],
+            &Selection::default(),
+            Window::new(9, 10),
+        );
+        assert_eq!(rows.len(), 1, "only gmail has a class: {rows:?}");
+        let row = &rows[0];
+        assert_eq!(&row.keys[..], ["gmail", "rate_limited"]);
+        assert_eq!((row.attempts, row.deferred), (240, 24));
+        assert_eq!(
+            (row.rolling_attempts, row.rolling_deferred),
+            (7 * 240, 7 * 24)
+        );
+    }
 }

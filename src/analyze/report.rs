@@ -10,17 +10,14 @@ use super::completeness::{self, DataGap, gaps};
 use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use super::incidents::{self, Incident, Window, find_incidents};
-use crate::query::calendar::{first_hour_of_day, local_day};
-use polars::prelude::{DataFrame, IntoLazy, col, lit};
-
-use super::frame::{CellFrame, Names, cells_frame, cols};
-use super::metrics::{Dim, MetricRow, Period, TREND_DAYS, Trend, compute, trends};
+use super::metrics::{Dim, GroupNames, MetricRow, Period, TREND_DAYS, Trend, compute, trends};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
 use crate::classify::{Class, CodeNote, codes};
 use crate::error::Error;
-use crate::query::{Dims, Grain, Lookback, siblings_per_isp};
+use crate::query::calendar::{first_hour_of_day, local_day};
+use crate::query::{Grain, Lookback, Query, Selection, Window as QueryWindow, siblings_per_isp};
 use crate::read::summary::InputSummary;
 use crate::timefmt::Day;
 
@@ -83,9 +80,7 @@ pub fn last_complete_day(aggregates: &Aggregates, tz: Tz) -> Option<i64> {
     Some(i64::from(if next_hour_day > day { day } else { day - 1 }))
 }
 
-/// Builds the review of `day` (days since the epoch, in `tz`). The aggregates are freed as
-/// soon as the cell frame holds them, before the queries: on hundreds of sending IPs their
-/// hash table was a quarter of the peak.
+/// Builds the review of `day` (days since the epoch, in `tz`).
 pub fn build_report(
     aggregates: Aggregates,
     input: InputSummary,
@@ -97,28 +92,18 @@ pub fn build_report(
     let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
     let data_gaps = gaps(&aggregates, day, tz);
     let day_samples = samples_of_day(&aggregates, day, tz);
-    let cells = Cells::of_day(
-        cells_frame(&aggregates, Grain::Day(tz), Dims::ALL, Default::default())?,
-        day,
-    )?;
-    drop(aggregates);
     let groupings = [
         &[Dim::Isp][..],
         &[Dim::Isp, Dim::SourceIp],
         &[Dim::Isp, Dim::Pool],
     ];
-    let query = |dims: &[Dim]| groups_of_day(&cells, day, dims, thresholds);
-    let [isps, source_ips, pools] = if cells.all.height() < PARALLEL_QUERIES_BELOW_ROWS {
-        std::thread::scope(|scope| {
-            groupings
-                .map(|dims| scope.spawn(move || query(dims)))
-                .map(|running| running.join().expect("report query panicked"))
-        })
-    } else {
-        groupings.map(query)
-    };
-    let (isps, source_ips) = (isps?, source_ips?);
-    let pools: Vec<GroupDay> = pools?
+    let aggregates = &aggregates;
+    let [isps, source_ips, pools] = std::thread::scope(|scope| {
+        groupings
+            .map(|dims| scope.spawn(move || groups_of_day(aggregates, day, tz, dims, thresholds)))
+            .map(|running| running.join().expect("report query panicked"))
+    });
+    let pools: Vec<GroupDay> = pools
         .into_iter()
         .filter(|g| g.pool.as_deref().is_some_and(|p| !p.is_empty()))
         .collect();
@@ -142,10 +127,6 @@ pub fn build_report(
     Ok(report)
 }
 
-/// Below this many cells the three report queries are mostly planning and run side by
-/// side; above it they run one at a time, which keeps peak memory lower.
-const PARALLEL_QUERIES_BELOW_ROWS: usize = 20_000;
-
 /// An IP named in an `alert` finding is itself at least `alert`.
 fn apply_finding_statuses(report: &mut Report) {
     for finding in &report.findings {
@@ -160,57 +141,45 @@ fn apply_finding_statuses(report: &mut Report) {
     }
 }
 
-/// The cell frame, and its cells of the review day alone (the class breakdowns need
-/// nothing else).
-struct Cells {
-    all: DataFrame,
-    day: DataFrame,
-    names: Names,
-}
-
-impl Cells {
-    fn of_day(cells: CellFrame, day: i64) -> Result<Cells, Error> {
-        let CellFrame { frame: all, names } = cells;
-        let day = all
-            .clone()
-            .lazy()
-            .filter(col(cols::DAY).eq(lit(day as i32)))
-            .collect()?;
-        Ok(Cells { all, day, names })
-    }
-}
-
+/// The groups of `dims` on `day`, with their baselines, trend, history and classes.
 fn groups_of_day(
-    cells: &Cells,
+    aggregates: &Aggregates,
     day: i64,
+    tz: Tz,
     dims: &[Dim],
     thresholds: &Thresholds,
-) -> Result<Vec<GroupDay>, Error> {
-    let daily = compute(&cells.all, &cells.names, Period::Day, dims)?;
+) -> Vec<GroupDay> {
+    let grain = Grain::Day(tz);
+    let select = Selection::default();
+    let shown = QueryWindow::new(day - TREND_DAYS.max(HISTORY_DAYS) + 1, day + 1);
+    let daily = compute(aggregates, grain, dims, &select, shown);
     let trend = trends(&daily, day, thresholds.trend_min_days);
-    let mut history: HashMap<Vec<String>, Vec<DayRate>> = HashMap::new();
+    let mut history: HashMap<u32, Vec<DayRate>> = HashMap::new();
     for row in daily
         .iter()
         .filter(|r| r.period > day - HISTORY_DAYS && r.period <= day)
     {
-        history.entry(row.keys.clone()).or_default().push(DayRate {
+        history.entry(row.group).or_default().push(DayRate {
             day: row.period,
             rate: row.deferral_rate(),
             rolling_7d: row.rolling_deferral_rate(),
         });
     }
-    let mut with_class = dims.to_vec();
-    with_class.push(Dim::Class);
     let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
-    for row in compute(&cells.day, &cells.names, Period::Day, &with_class)? {
-        if row.period != day {
+    let query = Query {
+        window: QueryWindow::new(first_hour_of_day(day, tz), first_hour_of_day(day + 1, tz)),
+        grain,
+        dims: Dim::kept(dims).with_class(),
+        select,
+    };
+    let names = GroupNames::new(aggregates, dims);
+    for (key, counts) in query.fold(aggregates) {
+        let (Some(class), count) = (key.class, counts.failures() + counts.queue_deferred) else {
             continue;
-        }
-        let mut keys = row.keys.clone();
-        let class = keys.pop().unwrap_or_default();
-        let count = row.deferred + row.bounced + row.queue_deferrals;
-        if count > 0 {
-            *classes.entry(keys).or_default().entry(class).or_insert(0) += count;
+        };
+        if key.time == day && count > 0 {
+            let group = classes.entry(names.names(&key)).or_default();
+            *group.entry(class.id().to_string()).or_insert(0) += count;
         }
     }
     // Source IPs and pools are tested side by side at their ISP.
@@ -231,16 +200,16 @@ fn groups_of_day(
             let mut group = group_day(
                 row,
                 dims,
-                trend.get(&row.keys).copied(),
+                trend.get(&row.group).copied(),
                 &mut classes,
                 &thresholds,
             );
-            group.history = history.remove(&row.keys).unwrap_or_default();
+            group.history = history.remove(&row.group).unwrap_or_default();
             group
         })
         .collect();
     out.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
-    Ok(out)
+    out
 }
 
 fn group_day(
@@ -278,7 +247,7 @@ fn group_day(
         trend_pp_per_week: trend.map(|t| t.pp_per_week),
         trend_days: trend.map(|t| t.days),
         status: assessment.status,
-        classes: classes.remove(&row.keys).unwrap_or_default(),
+        classes: classes.remove(&row.keys[..]).unwrap_or_default(),
         assessment: Some(assessment),
         history: Vec::new(),
     }

@@ -26,10 +26,6 @@ use crate::error::ExitCode;
 /// Runs a command; returns the process exit code. `check` and `audit` report their own
 /// errors as UNKNOWN, as monitoring plugins do.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    if cli.command.reads_logs() {
-        // polars' set-up then overlaps compiling the rules and reading the logs.
-        crate::analyze::warm_up_in_background();
-    }
     match cli.command {
         Command::Report(args) => return report::run(ReportConfig::new(args)?),
         Command::Hourly(args) => hourly::run(HourlyConfig::new(args)?)?,

@@ -1,6 +1,6 @@
 //! What one cell counts, folded from the record kinds of its rows (docs/metrics.md).
 
-use std::ops::AddAssign;
+use std::ops::{AddAssign, SubAssign};
 
 use crate::read::record::RecordKind;
 
@@ -45,5 +45,14 @@ impl AddAssign for Counts {
         self.deferred += other.deferred;
         self.bounced += other.bounced;
         self.queue_deferred += other.queue_deferred;
+    }
+}
+
+impl SubAssign for Counts {
+    fn sub_assign(&mut self, other: Counts) {
+        self.delivered -= other.delivered;
+        self.deferred -= other.deferred;
+        self.bounced -= other.bounced;
+        self.queue_deferred -= other.queue_deferred;
     }
 }

@@ -17,6 +17,7 @@ use foldhash::fast::RandomState;
 
 use crate::aggregate::{AggKey, Aggregates, Hour};
 use crate::classify::Class;
+use crate::read::record::RecordKind;
 use calendar::local_day;
 pub use counts::Counts;
 
@@ -225,43 +226,93 @@ impl Query {
     /// can come more than once (cells that differ only in a dimension left out): callers
     /// sum, or use [`Query::fold`]. Rows that carry no delivery outcome are not counted.
     pub fn visit(&self, aggregates: &Aggregates, mut visit: impl FnMut(Key, Counts)) {
-        let mut days: HashMap<Hour, i32, RandomState> = HashMap::default();
-        let dims = self.dims;
-        for (cell, count) in aggregates.cells() {
-            let hour = i64::from(cell.hour);
-            if !self.window.contains(hour) || !self.select.admits(&cell) {
+        let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
+        let cells = aggregates.cells_between(clamp(self.window.from), clamp(self.window.to));
+        // Cells come hour by hour: the time of a key is worked out once per hour.
+        let mut time_of = (None, 0);
+        for (cell, count) in cells {
+            if !self.select.admits(&cell) {
                 continue;
             }
             let Some(counts) = Counts::of(cell.kind, count) else {
                 continue;
             };
-            let time = match self.grain {
-                Grain::Hour => hour,
-                Grain::Day(tz) => i64::from(
-                    *days
-                        .entry(cell.hour)
-                        .or_insert_with(|| local_day(cell.hour, tz)),
-                ),
-            };
-            let key = Key {
-                time,
-                isp: cell.isp,
-                source_ip: dims.source_ip.then_some(cell.source_ip),
-                vmta: dims.vmta.then_some(cell.vmta),
-                pool: dims.pool.then_some(cell.pool),
-                class: if dims.class { cell.class } else { None },
-            };
-            visit(key, counts);
+            if time_of.0 != Some(cell.hour) {
+                let time = match self.grain {
+                    Grain::Hour => i64::from(cell.hour),
+                    Grain::Day(tz) => i64::from(local_day(cell.hour, tz)),
+                };
+                time_of = (Some(cell.hour), time);
+            }
+            visit(self.key(&cell, time_of.1), counts);
         }
     }
 
-    /// The counts per key, each key once.
-    pub fn fold(&self, aggregates: &Aggregates) -> HashMap<Key, Counts, RandomState> {
-        let mut out: HashMap<Key, Counts, RandomState> = HashMap::default();
-        self.visit(aggregates, |key, counts| {
-            *out.entry(key).or_default() += counts;
-        });
-        out
+    /// The counts per key, each key once. Each series (a cell without its hour) is given
+    /// its key once, so a cell costs an array read and one small hash: on thousands of
+    /// sending IPs the series table no longer fits the cache.
+    pub fn fold(&self, aggregates: &Aggregates) -> Vec<(Key, Counts)> {
+        const UNSEEN: u32 = u32::MAX;
+        const LEFT_OUT: u32 = u32::MAX - 1;
+        // Per series: its group, and the record kind its rows count as.
+        let mut group_of = vec![(UNSEEN, RecordKind::NotCounted); aggregates.series_count()];
+        let mut groups: Vec<Key> = Vec::new();
+        let mut group_ids: HashMap<Key, u32, RandomState> = HashMap::default();
+        let mut folded: HashMap<(u32, i64), Counts, RandomState> = HashMap::default();
+        let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
+        let hours = aggregates.hours_between(clamp(self.window.from), clamp(self.window.to));
+        for (hour, cells) in hours {
+            let time = match self.grain {
+                Grain::Hour => i64::from(hour),
+                Grain::Day(tz) => i64::from(local_day(hour, tz)),
+            };
+            for (series, count) in cells {
+                let slot = &mut group_of[series as usize];
+                if slot.0 == UNSEEN {
+                    let cell = aggregates.series_cell(series, hour);
+                    let group = match Counts::of(cell.kind, 0) {
+                        Some(_) if self.select.admits(&cell) => {
+                            let key = self.key(&cell, 0);
+                            *group_ids.entry(key).or_insert_with(|| {
+                                groups.push(key);
+                                groups.len() as u32 - 1
+                            })
+                        }
+                        _ => LEFT_OUT,
+                    };
+                    *slot = (group, cell.kind);
+                }
+                let (group, kind) = *slot;
+                if let Some(counts) = Counts::of(kind, count).filter(|_| group != LEFT_OUT) {
+                    *folded.entry((group, time)).or_default() += counts;
+                }
+            }
+        }
+        folded
+            .into_iter()
+            .map(|((group, time), counts)| {
+                (
+                    Key {
+                        time,
+                        ..groups[group as usize]
+                    },
+                    counts,
+                )
+            })
+            .collect()
+    }
+
+    /// The key of `cell` at `time`, with the dimensions kept.
+    fn key(&self, cell: &AggKey, time: i64) -> Key {
+        let dims = self.dims;
+        Key {
+            time,
+            isp: cell.isp,
+            source_ip: dims.source_ip.then_some(cell.source_ip),
+            vmta: dims.vmta.then_some(cell.vmta),
+            pool: dims.pool.then_some(cell.pool),
+            class: if dims.class { cell.class } else { None },
+        }
     }
 }
 
@@ -345,11 +396,11 @@ mod tests {
         }
         .fold(&aggregates);
         assert_eq!(daily.len(), 2);
-        assert!(daily.keys().all(|k| k.time == 0 && k.class.is_none()));
-        assert_eq!(daily.values().map(Counts::attempts).sum::<u64>(), 300);
+        assert!(daily.iter().all(|(k, _)| k.time == 0 && k.class.is_none()));
+        assert_eq!(daily.iter().map(|(_, c)| c.attempts()).sum::<u64>(), 300);
         let by_class = Query::hourly(Window::new(40, 41), Dims::ISP.with_class()).fold(&aggregates);
         let classes: Vec<Option<Class>> = {
-            let mut c: Vec<_> = by_class.keys().map(|k| k.class).collect();
+            let mut c: Vec<_> = by_class.iter().map(|(k, _)| k.class).collect();
             c.sort();
             c
         };

@@ -334,7 +334,7 @@ impl Renderer for Html {
         )?;
         for row in t.rows {
             write!(out, "<tr><td>{}</td>", hour_rfc3339(row.period))?;
-            for key in &row.keys {
+            for key in row.keys.iter() {
                 write!(out, "<td>{}</td>", escape(key))?;
             }
             writeln!(

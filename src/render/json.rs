@@ -106,7 +106,7 @@ impl Renderer for Json {
             .map(|row| {
                 let mut obj = Map::new();
                 obj.insert("hour".into(), json!(hour_rfc3339(row.period)));
-                for (dim, key) in table.by.iter().zip(&row.keys) {
+                for (dim, key) in table.by.iter().zip(row.keys.iter()) {
                     obj.insert(dim.column().into(), json!(key));
                 }
                 for (column, value) in HOURLY_COLUMNS.iter().zip(hourly_values(row)) {

@@ -153,7 +153,7 @@ impl Renderer for Prometheus {
             let labels: Vec<(&'static str, String)> = table
                 .by
                 .iter()
-                .zip(&row.keys)
+                .zip(row.keys.iter())
                 .map(|(dim, key)| (dim.column(), key.clone()))
                 .collect();
             attempts.push(labels.clone(), Some(row.attempts as f64));

@@ -237,7 +237,7 @@ impl Renderer for Table {
         writeln!(out, "{header}")?;
         for row in t.rows {
             let mut line = format!("{:<21}", hour_local(row.period, t.tz));
-            for key in &row.keys {
+            for key in row.keys.iter() {
                 line.push_str(&format!(" {:<15}", clip(key, 15)));
             }
             line.push_str(&format!(

@@ -51,12 +51,6 @@ impl Store {
             ids[id] = local;
         }
         let id = |store_id: i64| ids.get(store_id as usize).copied().unwrap_or(0);
-        let cells: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM cells WHERE hour >= ?1",
-            [since_hour],
-            |r| r.get(0),
-        )?;
-        aggregates.reserve_cells(cells as usize);
         let mut stmt = self.conn.prepare(
             "SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells
              WHERE hour >= ?1",
