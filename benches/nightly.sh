@@ -56,7 +56,7 @@ if [ ! -f "$LOGS90/truth.json" ]; then
   "$BIN" generate --out "$LOGS90" --days 90 --rows-per-day "$ROWS_90" --source-ips 50 --rotate-rows 200000
 fi
 [ -f "$DATA/90days.db" ] || "$BIN" ingest --quiet --store "$DATA/90days.db" "$LOGS90"
-CELLS=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from cells').fetchone()[0])" "$DATA/90days.db")
+CELLS=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select sum(cells) from hours').fetchone()[0])" "$DATA/90days.db")
 T_REPORT=$(timed_after ':' "$BIN" report --store "$DATA/90days.db")
 T_REPORT_JSON=$(timed_after ':' "$BIN" report --format json --store "$DATA/90days.db")
 

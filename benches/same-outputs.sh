@@ -189,7 +189,8 @@ run_in() {
 }
 
 # dump_store NAME DB: the store's contents as text (files/NAME.sql), ids replaced by the
-# names they stand for. Ids are given in the order names are first met, which varies
+# names they stand for (the packed hours by their cell and row counts; their cells are
+# compared through the commands that read the store). Ids are given in the order names are first met, which varies
 # between runs when several threads read, so the raw ids are not compared; the runs
 # table's `finished` column is a wall-clock time and left out, and so is the store's id
 # (drawn at random when a store is made, so that two stores are told apart).
@@ -200,11 +201,11 @@ dump_store() {
 CREATE TEMP VIEW n AS SELECT id, name FROM names UNION ALL SELECT -1, '(more texts)';
 SELECT 'meta', * FROM meta WHERE key <> 'store_id' ORDER BY key;
 SELECT 'names', dim, name FROM names ORDER BY dim, name;
-SELECT 'cells', c.hour, i.name, s.name, v.name, p.name, c.kind, c.class, c.count
-  FROM cells c
-  LEFT JOIN n i ON i.id = c.isp LEFT JOIN n s ON s.id = c.source_ip
-  LEFT JOIN n v ON v.id = c.vmta LEFT JOIN n p ON p.id = c.pool
-  ORDER BY 2, 3, 4, 5, 6, 7, 8;
+SELECT 'hours', hour, cells, rows FROM hours ORDER BY hour;
+SELECT 'samples', s.day, i.name, p.name, s.class, t.text
+  FROM samples s JOIN sample_texts t ON t.hash = s.hash
+  LEFT JOIN n i ON i.id = s.isp LEFT JOIN n p ON p.id = s.source_ip
+  ORDER BY 2, 3, 4, 5;
 SELECT 'unknown', u.hour, i.name, t.name, u.count
   FROM unknown u LEFT JOIN n i ON i.id = u.isp LEFT JOIN n t ON t.id = u.text
   ORDER BY 2, 3, 4;

@@ -13,6 +13,7 @@ use crate::read::acct_csv::{AcctCsv, Splitter};
 use crate::read::checkpoint::Checkpoint;
 use crate::read::record::{AcctRecord, RecordSink};
 use crate::read::source::Source;
+use crate::store::packed::{pack, unpack};
 
 /// The built-in rules, compiled once.
 static CLASSIFIER: LazyLock<Classifier> =
@@ -85,5 +86,20 @@ pub fn config_file(data: &[u8]) {
     if let Ok(file) = ConfigFile::parse(&text, "fuzz.toml") {
         let _ = file.classifier();
         let _ = file.isp_resolver();
+    }
+}
+
+/// Unpacks `data` as a store's packed hour (its first byte the number of cells it claims):
+/// a blob that unpacks packs again to the same cells.
+pub fn packed_hour(data: &[u8]) {
+    let Some((&cells, blob)) = data.split_first() else {
+        return;
+    };
+    if let Some(mut unpacked) = unpack(blob, usize::from(cells)) {
+        let original = unpacked.clone();
+        let repacked = pack(&mut unpacked);
+        let mut sorted = original;
+        sorted.sort_unstable();
+        assert_eq!(unpack(&repacked, sorted.len()), Some(sorted));
     }
 }

@@ -141,6 +141,30 @@ fn config_file() {
     assert!(runs > 100, "only {runs} runs");
 }
 
+#[test]
+fn packed_hour() {
+    let cell = |isp, class| deferwatch::store::packed::StoredCell {
+        isp,
+        source_ip: 300,
+        vmta: 2,
+        pool: 3,
+        kind: 4,
+        class,
+    };
+    let mut seeds = Vec::new();
+    for mut cells in [
+        vec![],
+        vec![(cell(1, 5), 7)],
+        vec![(cell(1, 5), 1), (cell(9, 0), 1 << 40)],
+    ] {
+        let mut seed = vec![cells.len() as u8];
+        seed.extend(deferwatch::store::packed::pack(&mut cells));
+        seeds.push(seed);
+    }
+    let runs = fuzz(fuzzing::packed_hour, &seeds, 5);
+    assert!(runs > 100, "only {runs} runs");
+}
+
 /// Inputs that once hung or crashed a target; crashes fuzzing finds join this list.
 /// `include /dev/zero` in a PowerMTA config was read forever, and cargo fuzz found
 /// `include ////etc////////?////////*` and `include /*/**/x` walking and reading the

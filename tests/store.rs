@@ -471,36 +471,55 @@ fn changed_classification_rules_are_reported() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("rules differ"));
 }
 
-/// A store written before the schema had numbered migrations (version 1, with or without
-/// the samples table) is read as it is, and the next ingest upgrades it in place: the same
-/// counts, and the same logs ingested again add nothing.
+/// A store written by deferwatch before the cells were packed by hour (schema version 3):
+/// `ingest --store` of `testdata/sample` by the build before that change, vacuumed and
+/// gzipped.
+const VERSION_3_STORE: &str = "testdata/stores/v3-sample.db.gz";
+
+/// `VERSION_3_STORE` unpacked to `to`.
+fn version_3_store(to: &Path) {
+    let mut gz = flate2::read::GzDecoder::new(fs::File::open(VERSION_3_STORE).unwrap());
+    std::io::copy(&mut gz, &mut fs::File::create(to).unwrap()).unwrap();
+}
+
+/// Stores of older schema versions (3; and 1, written before the schema had numbered
+/// migrations, with or without the samples table) are read as they are, and the next
+/// ingest upgrades them in place: the same counts and the same review, and the same logs
+/// ingested again add nothing. Version 4 packs the cells by hour and drops their table.
 #[test]
-fn a_version_1_store_is_read_and_migrated_in_place_with_identical_counts() {
-    for with_samples in [true, false] {
+fn older_stores_are_read_and_migrated_in_place_with_identical_counts() {
+    let hours = hourly(&["testdata/sample"]);
+    let review = |source: &[&str]| {
+        run_ok(&[&["report", "--format", "json"][..], source].concat())
+            .lines()
+            .filter(|line| !line.contains("\"generated\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let review_of_logs = review(&["testdata/sample"]);
+    for (version, drop) in [
+        ("3", ""),
+        ("1", "DROP TABLE unreadable;"),
+        ("1", "DROP TABLE unreadable; DROP TABLE samples;"),
+    ] {
         let dir = TempDir::new().unwrap();
         let store = dir.path().join("s.db");
-        ingest(&store, &["testdata/sample"]);
-        let review = |store: &Path| {
-            run_ok(&["report", "--format", "json", "--store", path(store)])
-                .lines()
-                .filter(|line| !line.contains("\"generated\""))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let hours = from_store(&store);
-        // Make it what the version 1 schema wrote.
+        version_3_store(&store);
         {
             let conn = rusqlite::Connection::open(&store).unwrap();
-            conn.execute_batch(
-                "DROP TABLE unreadable; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+            conn.execute_batch(drop).unwrap();
+            conn.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [version],
             )
             .unwrap();
-            if !with_samples {
-                conn.execute_batch("DROP TABLE samples;").unwrap();
-            }
         }
-        let old_review = review(&store);
-        assert_eq!(from_store(&store), hours, "read as version 1");
+        let context = format!("version {version} ({drop})");
+        assert_eq!(from_store(&store), hours, "read as {context}");
+        let old_review = review(&["--store", path(&store)]);
+        if drop.is_empty() {
+            assert_eq!(old_review, review_of_logs, "{context}");
+        }
         let out = run(&["ingest", "--store", path(&store), "testdata/sample"]);
         assert!(
             out.status.success(),
@@ -509,8 +528,8 @@ fn a_version_1_store_is_read_and_migrated_in_place_with_identical_counts() {
         );
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(said.contains(" 0 rows"), "the same logs added rows: {said}");
-        assert_eq!(from_store(&store), hours, "migrated");
-        assert_eq!(review(&store), old_review);
+        assert_eq!(from_store(&store), hours, "migrated from {context}");
+        assert_eq!(review(&["--store", path(&store)]), old_review, "{context}");
         let conn = rusqlite::Connection::open(&store).unwrap();
         let version: String = conn
             .query_row(
@@ -519,14 +538,57 @@ fn a_version_1_store_is_read_and_migrated_in_place_with_identical_counts() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(version, "3");
-        let tables: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('samples', 'unreadable')",
+        assert_eq!(version, "4");
+        let tables = |names: &str| -> i64 {
+            conn.query_row(
+                &format!("SELECT COUNT(*) FROM sqlite_master WHERE name IN ({names})"),
                 [],
                 |r| r.get(0),
             )
-            .unwrap();
-        assert_eq!(tables, 2);
+            .unwrap()
+        };
+        assert_eq!(tables("'samples', 'unreadable', 'hours'"), 3, "{context}");
+        assert_eq!(
+            tables("'cells'"),
+            0,
+            "{context}: the cells table is packed and dropped"
+        );
+    }
+}
+
+/// A packed hour whose cells do not add up to the rows recorded beside them is a damaged
+/// store: reading it fails with what to do, never with counts that are off. (An ingest
+/// reads, and so checks, the hours it adds to.)
+#[test]
+fn a_packed_hour_that_does_not_add_up_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("s.db");
+    ingest(&store, &["testdata/sample"]);
+    for tamper in [
+        "UPDATE hours SET rows = rows + 1 WHERE hour = (SELECT MAX(hour) FROM hours)",
+        "UPDATE hours SET cells = cells + 1 WHERE hour = (SELECT MAX(hour) FROM hours)",
+        "UPDATE hours SET data = x'00' WHERE hour = (SELECT MAX(hour) FROM hours)",
+    ] {
+        let copy = dir.path().join("tampered.db");
+        fs::copy(&store, &copy).unwrap();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        conn.execute_batch(tamper).unwrap();
+        drop(conn);
+        let chart = dir.path().join("c.png");
+        let chart = ["chart", "--isp", "gmail", "-o", path(&chart)];
+        for command in [&["report"][..], &["hourly"], &chart] {
+            let out = run(&[command, &["--store", path(&copy)]].concat());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{tamper}: {command:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains("it is damaged") && stderr.contains("Rebuild it from the logs"),
+                "{tamper}: {stderr}"
+            );
+        }
+        fs::remove_file(&copy).unwrap();
     }
 }

@@ -51,20 +51,28 @@ impl Store {
         let prune = || -> rusqlite::Result<Pruned> {
             let newest: Option<i64> =
                 self.conn
-                    .query_row("SELECT MAX(hour) FROM cells", [], |r| r.get(0))?;
+                    .query_row("SELECT MAX(hour) FROM hours", [], |r| r.get(0))?;
             let Some(newest) = newest else {
                 return Ok(Pruned::default());
             };
             let newest_day = newest.div_euclid(24).min(today);
             let before_hour = (newest_day - i64::from(keep_days.max(1)) + 1) * 24;
-            let cells = self
-                .conn
-                .execute("DELETE FROM cells WHERE hour < ?1", [before_hour])?;
+            let cells: i64 = self.conn.query_row(
+                "SELECT COALESCE(SUM(cells), 0) FROM hours WHERE hour < ?1",
+                [before_hour],
+                |r| r.get(0),
+            )?;
+            self.conn
+                .execute("DELETE FROM hours WHERE hour < ?1", [before_hour])?;
             self.conn
                 .execute("DELETE FROM unknown WHERE hour < ?1", [before_hour])?;
             self.conn.execute(
                 "DELETE FROM samples WHERE day < ?1",
                 [before_hour.div_euclid(24)],
+            )?;
+            self.conn.execute(
+                "DELETE FROM sample_texts WHERE hash NOT IN (SELECT hash FROM samples)",
+                [],
             )?;
             self.conn.execute(
                 "DELETE FROM names WHERE dim = 'unknown_text'

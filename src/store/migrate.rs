@@ -8,12 +8,21 @@ use rusqlite::OptionalExtension;
 use super::Store;
 use crate::error::Error;
 
-/// Every migration, in order, by number. Each is idempotent (`IF NOT EXISTS`): version 1
-/// stores written after samples were kept already have the table of migration 2.
-const MIGRATIONS: [(u32, &str); 3] = [
-    (1, include_str!("schema/1-base.sql")),
-    (2, include_str!("schema/2-samples.sql")),
-    (3, include_str!("schema/3-unreadable.sql")),
+/// A migration's step beyond its SQL.
+type Step = fn(&Store) -> Result<(), Error>;
+
+/// Every migration, in order, by number, with what it does beyond its SQL. Each is
+/// idempotent (`IF NOT EXISTS`): version 1 stores written after samples were kept already
+/// have the table of migration 2.
+const MIGRATIONS: [(u32, &str, Option<Step>); 4] = [
+    (1, include_str!("schema/1-base.sql"), None),
+    (2, include_str!("schema/2-samples.sql"), None),
+    (3, include_str!("schema/3-unreadable.sql"), None),
+    (
+        4,
+        include_str!("schema/4-packed-hours.sql"),
+        Some(Store::pack_cells_table),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -48,10 +57,13 @@ impl Store {
     pub(super) fn migrate(&self) -> Result<(), Error> {
         let version = self.schema_version()?;
         self.check_readable(version)?;
-        for (number, sql) in MIGRATIONS.iter().filter(|(number, _)| *number > version) {
+        for (number, sql, step) in MIGRATIONS.iter().filter(|(number, ..)| *number > version) {
             self.conn
                 .execute_batch(sql)
                 .map_err(|e| self.invalid(&format!("migration {number} failed: {e}")))?;
+            if let Some(step) = step {
+                step(self)?;
+            }
         }
         if version < LATEST {
             self.conn

@@ -3,14 +3,16 @@
 //! point leaves the store as the last complete ingest left it.
 //!
 //! In parts: [`open`] (opening, locking, integrity, the write-ahead log), [`migrate`]
-//! (numbered schema migrations), [`cells`] (the aggregates), [`content`] (checkpoints and
-//! file states), [`history`] (retention, runs, unreadable inputs).
+//! (numbered schema migrations), [`cells`] (the aggregates, hours packed by [`packed`]),
+//! [`content`] (checkpoints and file states), [`history`] (retention, runs, unreadable
+//! inputs).
 
 pub mod cells;
 pub mod content;
 pub mod history;
 pub mod migrate;
 pub mod open;
+pub mod packed;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
