@@ -6,6 +6,7 @@
 # with the store's size. Needs `pip install duckdb==2.0.0`.
 # Appends to benches/results/YYYY-MM-DD.md.
 #   ROWS_PER_DAY=100000 DAYS=30 RUNS=3 benches/fleet.sh
+#   BIN=/tmp/deferwatch-old LABEL="before (abc1234)" benches/fleet.sh   # another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/lib.sh
@@ -18,7 +19,7 @@ build_release
 F=$(results_file)
 {
   printf '\n## Fleet scale (`benches/fleet.sh`, %s days x %s rows, median of %s, %s cores, build %s)\n\n' \
-    "$DAYS" "$ROWS_PER_DAY" "$RUNS" "$(nproc)" "$(git rev-parse --short HEAD)"
+    "$DAYS" "$ROWS_PER_DAY" "$RUNS" "$(nproc)" "${LABEL:-$(git rev-parse --short HEAD)}"
   echo "| run | 16 IPs | 2,000 IPs | ratio |"
   echo "|---|---|---|---|"
 } >> "$F"
@@ -36,6 +37,8 @@ for ips in 16 2000; do
   W[size,$ips]=$(du -m "$store" | cut -f1)
   timed "$RUNS" "$BIN" report --format json --store "$store"; W[rstore,$ips]=$WALL; R[rstore,$ips]=$RSS_MB
   timed "$RUNS" sh -c "'$BIN' check --store '$store'; true"; W[check,$ips]=$WALL; R[check,$ips]=$RSS_MB
+  timed "$RUNS" sh -c "'$BIN' check --last 3h --store '$store'; true"
+  W[check3h,$ips]=$WALL; R[check3h,$ips]=$RSS_MB
   timed "$RUNS" "$BIN" chart --store "$store" --isp gmail -o "$WORK/chart-$ips.png"
   W[chart,$ips]=$WALL; R[chart,$ips]=$RSS_MB
   if python3 -c 'import duckdb' 2> /dev/null; then
@@ -54,7 +57,12 @@ line() {  # NAME KEY: wall and peak memory at 16 and 2,000 IPs, and the wall rat
   line "ingest into a new store" ingest
   line "report --store" rstore
   line "check --store" check
+  line "check --last 3h --store" check3h
   line "chart --store (gmail)" chart
   line "DuckDB, same job, 2 threads" duckdb
   echo "| store size | ${W[size,16]} MB | ${W[size,2000]} MB | |"
+  if [ -n "${W[duckdb,2000]:-}" ]; then
+    python3 -c "import sys; print(f'| DuckDB / deferwatch report, 2,000 IPs | | {float(sys.argv[1])/float(sys.argv[2]):.2f}x | |')" \
+      "${W[duckdb,2000]}" "${W[report,2000]}"
+  fi
 } | tee -a "$F"
