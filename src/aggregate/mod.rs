@@ -221,6 +221,20 @@ impl Aggregates {
         *self.hour_cells(key.hour).entry(series).or_insert(0) += count;
     }
 
+    /// The series id of `key`'s cell (its hour aside), made when it is new.
+    pub fn series_of(&mut self, key: &AggKey) -> u32 {
+        self.series_id(key.series())
+    }
+
+    /// Counts the cells of `hour` given by series id ([`Aggregates::series_of`]) at once.
+    pub fn add_to_hour(&mut self, hour: Hour, cells: &[(u32, u64)]) {
+        let counts = self.hour_cells(hour);
+        counts.reserve(cells.len());
+        for &(series, count) in cells {
+            *counts.entry(series).or_insert(0) += count;
+        }
+    }
+
     /// The table of `hour`, made when it is new.
     fn hour_cells(&mut self, hour: Hour) -> &mut HashMap<u32, u64, RandomState> {
         let slot = match self.hours.get(self.last_slot) {

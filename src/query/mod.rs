@@ -258,14 +258,40 @@ impl Query {
         let mut group_of = vec![(UNSEEN, RecordKind::NotCounted); aggregates.series_count()];
         let mut groups: Vec<Key> = Vec::new();
         let mut group_ids: HashMap<Key, u32, RandomState> = HashMap::default();
-        let mut folded: HashMap<(u32, i64), Counts, RandomState> = HashMap::default();
+        // Hours come in order, and so do their times (hours or local days): the counts of
+        // the time being folded are summed by group in a plain array, and handed out when
+        // the time changes.
+        let mut folded: Vec<(Key, Counts)> = Vec::new();
+        let mut current: Vec<Counts> = Vec::new();
+        let mut touched: Vec<u32> = Vec::new();
+        let hand_out = |time: i64,
+                        groups: &[Key],
+                        current: &mut [Counts],
+                        touched: &mut Vec<u32>,
+                        folded: &mut Vec<(Key, Counts)>| {
+            for group in touched.drain(..) {
+                let counts = std::mem::take(&mut current[group as usize]);
+                folded.push((
+                    Key {
+                        time,
+                        ..groups[group as usize]
+                    },
+                    counts,
+                ));
+            }
+        };
         let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
         let hours = aggregates.hours_between(clamp(self.window.from), clamp(self.window.to));
+        let mut folding: Option<i64> = None;
         for (hour, cells) in hours {
             let time = match self.grain {
                 Grain::Hour => i64::from(hour),
                 Grain::Day(tz) => i64::from(local_day(hour, tz)),
             };
+            if let Some(previous) = folding.filter(|&t| t != time) {
+                hand_out(previous, &groups, &mut current, &mut touched, &mut folded);
+            }
+            folding = Some(time);
             for (series, count) in cells {
                 let slot = &mut group_of[series as usize];
                 if slot.0 == UNSEEN {
@@ -275,6 +301,7 @@ impl Query {
                             let key = self.key(&cell, 0);
                             *group_ids.entry(key).or_insert_with(|| {
                                 groups.push(key);
+                                current.push(Counts::default());
                                 groups.len() as u32 - 1
                             })
                         }
@@ -284,22 +311,18 @@ impl Query {
                 }
                 let (group, kind) = *slot;
                 if let Some(counts) = Counts::of(kind, count).filter(|_| group != LEFT_OUT) {
-                    *folded.entry((group, time)).or_default() += counts;
+                    let sum = &mut current[group as usize];
+                    if *sum == Counts::default() {
+                        touched.push(group);
+                    }
+                    *sum += counts;
                 }
             }
         }
+        if let Some(time) = folding {
+            hand_out(time, &groups, &mut current, &mut touched, &mut folded);
+        }
         folded
-            .into_iter()
-            .map(|((group, time), counts)| {
-                (
-                    Key {
-                        time,
-                        ..groups[group as usize]
-                    },
-                    counts,
-                )
-            })
-            .collect()
     }
 
     /// The key of `cell` at `time`, with the dimensions kept.

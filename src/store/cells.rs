@@ -76,6 +76,7 @@ impl Store {
         let name = |store_id: u64| names.get(store_id as usize).copied().unwrap_or_default();
         if self.has_table("hours").map_err(|e| self.error(e))? {
             self.read_hours_between(since_hour, i64::MAX, |hour, cells| {
+                let mut counts = Vec::with_capacity(cells.len());
                 for (cell, count) in cells {
                     let (Name::Kind(kind), Name::Class(class)) =
                         (name(cell.kind), name(cell.class))
@@ -84,7 +85,7 @@ impl Store {
                             "hour {hour} holds a cell of an unknown kind or class"
                         ));
                     };
-                    let key = AggKey {
+                    let series = aggregates.series_of(&AggKey {
                         hour,
                         isp: name(cell.isp).id(),
                         source_ip: name(cell.source_ip).id(),
@@ -92,9 +93,10 @@ impl Store {
                         pool: name(cell.pool).id(),
                         kind,
                         class,
-                    };
-                    aggregates.add(key, count);
+                    });
+                    counts.push((series, count));
                 }
+                aggregates.add_to_hour(hour, &counts);
                 Ok(())
             })?;
         } else {
