@@ -258,10 +258,12 @@ pub fn compute(
         period,
     );
     let names = GroupNames::new(aggregates, dims);
-    let mut rows: Vec<([u32; 5], MetricRow)> = Vec::new();
+    let mut rows: Vec<MetricRow> = Vec::new();
+    // Per group, the ranks of its names: rows are sorted by them.
+    let mut ranks: Vec<[u32; 5]> = Vec::new();
     let mut push = |group: u32, key: &Key, class: &[Bucket], whole: &[Bucket]| {
         let keys: Arc<[String]> = names.names(key).into();
-        let ranks = names.ranks(key);
+        ranks.push(names.ranks(key));
         for bucket in class.iter().filter(|b| shown.contains(b.time)) {
             let at = whole.binary_search_by_key(&bucket.time, |b| b.time);
             let of_group = at.map_or(Bucket::default(), |at| whole[at]);
@@ -279,13 +281,12 @@ pub fn compute(
                 rolling_attempts: of_group.rolling.attempts(),
                 rolling_deferred: bucket.rolling.deferred,
             };
-            rows.push((ranks, row));
+            rows.push(row);
         }
     };
     if kept.class {
         let classes = query(kept);
         let classes = classes.into_iter().filter(|(key, _)| key.class.is_some());
-
         let whole: HashMap<&Key, &[Bucket], RandomState> = groups.iter().collect();
         let classes = Groups::of(classes.collect(), period);
         for (group, (key, buckets)) in classes.iter().enumerate() {
@@ -300,8 +301,9 @@ pub fn compute(
             push(group as u32, key, buckets, buckets);
         }
     }
-    rows.sort_unstable_by(|(a, x), (b, y)| x.period.cmp(&y.period).then(a.cmp(b)));
-    rows.into_iter().map(|(_, row)| row).collect()
+    rows.sort_unstable_by_key(|row| (row.period, ranks[row.group as usize]));
+    rows.shrink_to_fit();
+    rows
 }
 
 /// The names of a group's dimensions, in the order asked for, and their ranks: sorting by
