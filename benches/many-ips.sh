@@ -5,6 +5,7 @@
 # --store`, `check --store` and `check --last 3h --store`: wall time and peak RSS, median of
 # RUNS. Appends to benches/results/YYYY-MM-DD.md.
 #   IPS=200000 DAYS=3 RUNS=3 benches/many-ips.sh
+#   BIN=/tmp/deferwatch-old LABEL="before (abc1234)" benches/many-ips.sh   # another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/lib.sh
@@ -40,7 +41,7 @@ STORE=$WORK/store.db
 F=$(results_file)
 {
   printf '\n## %s distinct sending IPs (`benches/many-ips.sh`, %s days, %s MB of logs, median of %s, build %s)\n\n' \
-    "$IPS" "$DAYS" "$(( $(stat -c %s "$LOG") / 1000000 ))" "$RUNS" "$(git rev-parse --short HEAD)"
+    "$IPS" "$DAYS" "$(( $(stat -c %s "$LOG") / 1000000 ))" "$RUNS" "${LABEL:-$(git rev-parse --short HEAD)}"
   echo "| run | wall | peak RSS |"
   echo "|---|---|---|"
 } >> "$F"

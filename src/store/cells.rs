@@ -407,27 +407,23 @@ impl Store {
         let [isps, ips, vmtas, pools, _, kinds, classes] = store_ids else {
             unreachable!("one id list per dimension");
         };
-        let mut by_hour: HashMap<Hour, Vec<(StoredCell, u64)>, RandomState> = HashMap::default();
-        for (key, count) in aggregates.cells() {
-            let cell = StoredCell {
-                isp: isps[key.isp as usize],
-                source_ip: ips[key.source_ip as usize],
-                vmta: vmtas[key.vmta as usize],
-                pool: pools[key.pool as usize],
-                kind: kinds[key.kind as usize],
-                class: classes[key.class.map_or(0, |c| c as usize + 1)],
-            };
-            by_hour.entry(key.hour).or_default().push((cell, count));
-        }
-        let mut hours: Vec<_> = by_hour.into_iter().collect();
-        hours.sort_unstable_by_key(|(hour, _)| *hour);
-        for (hour, new) in hours {
+        // Hour by hour, as the aggregates hold them: no second copy of every cell.
+        for (hour, new) in aggregates.hours_between(Hour::MIN, Hour::MAX) {
             let mut cells: HashMap<StoredCell, u64, RandomState> = HashMap::default();
             self.read_hours_between(i64::from(hour), i64::from(hour) + 1, |_, old| {
                 cells.extend(old);
                 Ok(())
             })?;
-            for (cell, count) in new {
+            for (series, count) in new {
+                let key = aggregates.series_cell(series, hour);
+                let cell = StoredCell {
+                    isp: isps[key.isp as usize],
+                    source_ip: ips[key.source_ip as usize],
+                    vmta: vmtas[key.vmta as usize],
+                    pool: pools[key.pool as usize],
+                    kind: kinds[key.kind as usize],
+                    class: classes[key.class.map_or(0, |c| c as usize + 1)],
+                };
                 *cells.entry(cell).or_insert(0) += count;
             }
             self.write_hour(i64::from(hour), cells.into_iter().collect())
