@@ -189,9 +189,9 @@ fn groups_of_day(
             .filter(|row| row.period == day)
             .map(|row| (row.keys[0].as_str(), dims.len() > 1)),
     );
-    let mut out: Vec<GroupDay> = daily
-        .iter()
-        .filter(|row| row.period == day)
+    let rows_of_day: Vec<&MetricRow> = daily.iter().filter(|row| row.period == day).collect();
+    let mut out: Vec<GroupDay> = rows_of_day
+        .into_iter()
         .map(|row| {
             let thresholds = match siblings.get(row.keys[0].as_str()) {
                 Some(&n) => thresholds.for_siblings(n),
@@ -208,7 +208,15 @@ fn groups_of_day(
             group
         })
         .collect();
-    out.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.isp.cmp(&b.isp)));
+    // The busiest first; then by name, as the rows came (a sort in place: at 200,000 IPs
+    // a stable sort's buffer was a tenth of the peak).
+    out.sort_unstable_by(|a, b| {
+        (b.attempts.cmp(&a.attempts))
+            .then_with(|| a.isp.cmp(&b.isp))
+            .then_with(|| a.source_ip.cmp(&b.source_ip))
+            .then_with(|| a.pool.cmp(&b.pool))
+            .then_with(|| (a.deferred, a.bounced).cmp(&(b.deferred, b.bounced)))
+    });
     out
 }
 
