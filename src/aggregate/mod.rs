@@ -262,12 +262,8 @@ impl Aggregates {
         id
     }
 
-    /// Every cell with its row count, by hour, in no particular order within an hour.
-    pub fn cells(&self) -> impl Iterator<Item = (AggKey, u64)> + '_ {
-        self.cells_between(Hour::MIN, Hour::MAX)
-    }
-
-    /// The cells of the hours `[from, to)`.
+    /// The cells of the hours `[from, to)` with their row counts, by hour, in no particular
+    /// order within an hour.
     pub fn cells_between(&self, from: Hour, to: Hour) -> impl Iterator<Item = (AggKey, u64)> + '_ {
         let first = self.hours.partition_point(|cells| cells.hour < from);
         self.hours[first..]

@@ -9,7 +9,6 @@ use polars::prelude::*;
 use super::frame::{cells_frame, cols};
 use crate::aggregate::Aggregates;
 use crate::error::Error;
-use crate::query::{Dims, Grain};
 use crate::timefmt::day_string;
 
 /// One Parquet file written.
@@ -23,8 +22,7 @@ pub struct Written {
 /// of those days. Columns: `hour` (the hour's start, a UTC timestamp without zone), `isp`, `source_ip`, `vmta`, `pool`,
 /// `class` (null on delivered rows), `delivered`, `deferred`, `bounced`, `queue_deferrals`.
 pub fn export_parquet(aggregates: &Aggregates, out: &Path) -> Result<Vec<Written>, Error> {
-    let cells =
-        cells_frame(aggregates, Grain::Hour, Dims::ALL, Default::default())?.with_names()?;
+    let cells = cells_frame(aggregates)?.with_names()?;
     let hour_ms = (col(cols::HOUR) * lit(3_600_000i64))
         .cast(DataType::Datetime(
             TimeUnit::Milliseconds,

@@ -1,5 +1,5 @@
-//! Aggregates -> a polars DataFrame: one row per aggregate cell, with its UTC hour and the
-//! day it belongs to in the user's time zone.
+//! Aggregates -> a polars DataFrame for the Parquet export: one row per hourly cell, with
+//! its UTC hour and day.
 
 use std::collections::HashMap;
 
@@ -7,9 +7,9 @@ use polars::prelude::*;
 
 use crate::aggregate::Aggregates;
 use crate::classify::Class;
-use crate::query::{Counts, Dims, Grain, Key, Query, Selection, Window};
+use crate::query::{Counts, Dims, Key, Query, Window};
 
-/// Column names shared by the analytics code.
+/// Column names of the export, and the names of the grouping dimensions.
 pub mod cols {
     pub const HOUR: &str = "hour";
     pub const DAY: &str = "day";
@@ -22,7 +22,6 @@ pub mod cols {
     pub const DEFERRED: &str = "deferred";
     pub const BOUNCED: &str = "bounced";
     pub const QUEUE_DEFERRALS: &str = "queue_deferrals";
-    pub const ATTEMPTS: &str = "attempts";
 }
 
 /// The names behind the id columns (`isp`, `source_ip`, `vmta`, `pool`, `class`). An id is
@@ -118,19 +117,10 @@ impl Rows {
     }
 }
 
-/// Builds the cell frame: `hour, day, isp, source_ip, vmta, pool, class, delivered,
-/// deferred, bounced, queue_deferrals`, with only the dimension columns `dims` keeps. The
-/// five names are ids (`u32`, see [`Names`]): group keys of four bytes instead of strings
-/// keep memory and time down. `class` is null on delivered rows; only the cells `select`
-/// admits are read. At [`Grain::Hour`] `day` is the UTC day; at [`Grain::Day`] `hour` holds
-/// `day * 24`. The cells are summed over the dimensions left out, so a frame per ISP over
-/// 2,000 sending IPs has a row per ISP and hour, not one per cell.
-pub fn cells_frame(
-    aggregates: &Aggregates,
-    grain: Grain,
-    dims: Dims,
-    select: Selection,
-) -> PolarsResult<CellFrame> {
+/// Builds the cell frame: `hour, day (UTC), isp, source_ip, vmta, pool, class, delivered,
+/// deferred, bounced, queue_deferrals`, one row per hourly cell. The five names are ids
+/// (`u32`, see [`Names`]); `class` is null on delivered rows.
+pub fn cells_frame(aggregates: &Aggregates) -> PolarsResult<CellFrame> {
     let mut names = Names::default();
     let interned = |interner: &crate::aggregate::intern::Interner| {
         (0..interner.len() as u32)
@@ -145,7 +135,6 @@ pub fn cells_frame(
         cols::CLASS,
         Class::ALL.iter().map(|c| c.id().to_string()).collect(),
     );
-    // A dimension left out has no column; its id is never read.
     let rank = |ranks: &[u32], id: Option<u32>| id.map_or(0, |id| ranks[id as usize]);
     let ids = |key: &Key| -> RowIds {
         (
@@ -156,53 +145,24 @@ pub fn cells_frame(
             key.class.map(|c| class_rank[c as usize]),
         )
     };
-    let query = Query {
-        window: Window::ALL,
-        grain,
-        dims,
-        select,
-    };
     let mut rows = Rows::default();
-    let mut push = |key: Key, counts| {
-        let (hour, day) = match grain {
-            Grain::Hour => (key.time, key.time.div_euclid(24) as i32),
-            Grain::Day(_) => (key.time * 24, key.time as i32),
-        };
-        rows.push(hour, day, ids(&key), counts);
-    };
-    // Hourly cells with every dimension are distinct but for their record kind: one row
-    // each, without a table to sum them in.
-    if grain == Grain::Hour && dims == Dims::ALL {
-        query.visit(aggregates, push);
-    } else {
-        for (key, counts) in query.fold(aggregates) {
-            push(key, counts);
-        }
-    }
+    Query::hourly(Window::ALL, Dims::ALL).visit(aggregates, |key: Key, counts| {
+        rows.push(key.time, key.time.div_euclid(24) as i32, ids(&key), counts);
+    });
     let height = rows.hour.len();
-    let mut columns = vec![
+    let columns = vec![
         Column::new(cols::HOUR.into(), rows.hour),
         Column::new(cols::DAY.into(), rows.day),
         Column::new(cols::ISP.into(), rows.isp),
-    ];
-    for (kept, name, ids) in [
-        (dims.source_ip, cols::SOURCE_IP, rows.source_ip),
-        (dims.vmta, cols::VMTA, rows.vmta),
-        (dims.pool, cols::POOL, rows.pool),
-    ] {
-        if kept {
-            columns.push(Column::new(name.into(), ids));
-        }
-    }
-    if dims.class {
-        columns.push(Column::new(cols::CLASS.into(), rows.class));
-    }
-    columns.extend([
+        Column::new(cols::SOURCE_IP.into(), rows.source_ip),
+        Column::new(cols::VMTA.into(), rows.vmta),
+        Column::new(cols::POOL.into(), rows.pool),
+        Column::new(cols::CLASS.into(), rows.class),
         Column::new(cols::DELIVERED.into(), rows.delivered),
         Column::new(cols::DEFERRED.into(), rows.deferred),
         Column::new(cols::BOUNCED.into(), rows.bounced),
         Column::new(cols::QUEUE_DEFERRALS.into(), rows.queue_deferred),
-    ]);
+    ];
     let frame = DataFrame::new(height, columns)?;
     Ok(CellFrame { frame, names })
 }

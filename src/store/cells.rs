@@ -39,7 +39,14 @@ enum Name {
     Class(Option<Class>),
 }
 
+/// What `store_id` stands for (unknown when `names` has no such id).
+fn name_of(names: &[Name], store_id: u64) -> Name {
+    let at = usize::try_from(store_id).unwrap_or(usize::MAX);
+    names.get(at).copied().unwrap_or_default()
+}
+
 impl Name {
+    /// The id in the aggregates' interner (0 for a name that is not interned).
     fn id(self) -> u32 {
         match self {
             Name::Interned(id) => id,
@@ -73,7 +80,7 @@ impl Store {
         let names = self
             .load_names(&mut aggregates)
             .map_err(|e| self.error(e))?;
-        let name = |store_id: u64| names.get(store_id as usize).copied().unwrap_or_default();
+        let name = |store_id: u64| name_of(&names, store_id);
         if self.has_table("hours").map_err(|e| self.error(e))? {
             self.read_hours_between(since_hour, i64::MAX, |hour, cells| {
                 let mut counts = Vec::with_capacity(cells.len());
@@ -199,13 +206,7 @@ impl Store {
         names: &[Name],
         aggregates: &mut Aggregates,
     ) -> rusqlite::Result<()> {
-        let id = |store_id: i64| {
-            names
-                .get(store_id as usize)
-                .copied()
-                .unwrap_or_default()
-                .id()
-        };
+        let id = |store_id: i64| name_of(names, store_id as u64).id();
         let mut stmt = self.conn.prepare(
             "SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells
              WHERE hour >= ?1",
@@ -236,13 +237,7 @@ impl Store {
         names: &[Name],
         aggregates: &mut Aggregates,
     ) -> rusqlite::Result<()> {
-        let id = |store_id: i64| {
-            names
-                .get(store_id as usize)
-                .copied()
-                .unwrap_or_default()
-                .id()
-        };
+        let id = |store_id: i64| name_of(names, store_id as u64).id();
         let mut stmt = self
             .conn
             .prepare("SELECT hour, isp, text, count FROM unknown WHERE hour >= ?1")?;
