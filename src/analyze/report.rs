@@ -88,21 +88,32 @@ pub fn build_report(
     tz: Tz,
     thresholds: &Thresholds,
 ) -> Result<Report, Error> {
-    let unknown_replies = unknown_replies(&aggregates, day, tz);
-    let incidents = find_incidents(&aggregates, Window::of_review(day, tz), thresholds);
-    let data_gaps = gaps(&aggregates, day, tz);
-    let day_samples = samples_of_day(&aggregates, day, tz);
     let groupings = [
         &[Dim::Isp][..],
         &[Dim::Isp, Dim::SourceIp],
         &[Dim::Isp, Dim::Pool],
     ];
     let aggregates = &aggregates;
-    let [isps, source_ips, pools] = std::thread::scope(|scope| {
-        groupings
-            .map(|dims| scope.spawn(move || groups_of_day(aggregates, day, tz, dims, thresholds)))
-            .map(|running| running.join().expect("report query panicked"))
-    });
+    // The groupings and the rest (incidents, gaps, samples, unknown replies) read the same
+    // aggregates side by side: the per-IP grouping is the longest, and the others fill the
+    // time it leaves a core idle.
+    let ([isps, source_ips, pools], (incidents, data_gaps, day_samples, unknown_replies)) =
+        std::thread::scope(|scope| {
+            let rest = scope.spawn(move || {
+                (
+                    find_incidents(aggregates, Window::of_review(day, tz), thresholds),
+                    gaps(aggregates, day, tz),
+                    samples_of_day(aggregates, day, tz),
+                    unknown_replies(aggregates, day, tz),
+                )
+            });
+            let groups = groupings
+                .map(|dims| {
+                    scope.spawn(move || groups_of_day(aggregates, day, tz, dims, thresholds))
+                })
+                .map(|running| running.join().expect("report query panicked"));
+            (groups, rest.join().expect("report analysis panicked"))
+        });
     let pools: Vec<GroupDay> = pools
         .into_iter()
         .filter(|g| g.pool.as_deref().is_some_and(|p| !p.is_empty()))
