@@ -431,6 +431,106 @@ mod tests {
         assert!(classes.contains(&None));
     }
 
+    /// Cells over 90 hours, two ISPs, three IPs and every kind, added out of time order.
+    fn scattered() -> Aggregates {
+        let mut aggregates = Aggregates::default();
+        let isps = [b"gmail", b"yahoo"].map(|n| aggregates.isps.intern(n));
+        let ips = [&b"192.0.2.1"[..], b"192.0.2.2", b"2001:db8::1"]
+            .map(|n| aggregates.source_ips.intern(n));
+        let (vmta, pool) = (aggregates.vmtas.intern(b"v"), aggregates.pools.intern(b"p"));
+        let kinds = [
+            (RecordKind::Delivered, None),
+            (RecordKind::Deferred, Some(Class::RateLimited)),
+            (RecordKind::Deferred, Some(Class::RdnsMissing)),
+            (RecordKind::Bounced, Some(Class::UserUnknown)),
+            (RecordKind::QueueDeferred, Some(Class::Other)),
+            (RecordKind::NotCounted, None),
+        ];
+        for step in 0..600u64 {
+            // A walk that visits the hours out of order and every cell several times.
+            let hour = ((step * 37) % 90) as Hour + 480_000;
+            let (kind, class) = kinds[(step % 6) as usize];
+            let key = AggKey {
+                hour,
+                isp: isps[(step % 2) as usize],
+                source_ip: ips[(step % 3) as usize],
+                vmta,
+                pool,
+                kind,
+                class,
+            };
+            aggregates.add(key, step % 7 + 1);
+        }
+        aggregates
+    }
+
+    /// `fold` (per-series groups, summed per time in an array) and `visit` (every cell)
+    /// give the same counts, at every grain, set of dimensions and window.
+    #[test]
+    fn fold_sums_what_visit_sees() {
+        let aggregates = scattered();
+        let zones = [
+            Tz::UTC,
+            chrono_tz::Pacific::Auckland,
+            chrono_tz::America::New_York,
+        ];
+        let grains = [Grain::Hour].into_iter().chain(zones.map(Grain::Day));
+        for grain in grains {
+            for dims in [
+                Dims::ISP,
+                Dims::ISP.with_class(),
+                Dims::ALL,
+                Dims::ISP.with_source_ip(),
+            ] {
+                for window in [
+                    Window::ALL,
+                    Window::new(480_010, 480_050),
+                    Window::new(0, 1),
+                ] {
+                    let query = Query {
+                        window,
+                        grain,
+                        dims,
+                        select: Selection::default(),
+                    };
+                    let mut visited: HashMap<Key, Counts> = HashMap::new();
+                    query.visit(&aggregates, |key, counts| {
+                        *visited.entry(key).or_default() += counts;
+                    });
+                    let folded: HashMap<Key, Counts> =
+                        query.fold(&aggregates).into_iter().collect();
+                    assert_eq!(folded.len(), query.fold(&aggregates).len(), "keys once");
+                    assert_eq!(folded, visited, "{grain:?} {dims:?} {window:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hours_added_out_of_order_are_kept_in_order_and_summed() {
+        let aggregates = scattered();
+        let hours: Vec<Hour> = aggregates
+            .hours_between(Hour::MIN, Hour::MAX)
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(hours, (480_000..480_090).collect::<Vec<_>>());
+        assert_eq!(aggregates.last_hour(), Some(480_089));
+        assert_eq!(
+            aggregates.total_rows(),
+            (0..600u64).map(|s| s % 7 + 1).sum::<u64>()
+        );
+        let mut merged = Aggregates::default();
+        merged.merge(&aggregates);
+        merged.merge(&aggregates);
+        assert_eq!(merged.total_rows(), 2 * aggregates.total_rows());
+        assert_eq!(merged.cell_count(), aggregates.cell_count());
+        let window: Vec<Hour> = aggregates
+            .cells_between(480_010, 480_012)
+            .map(|(k, _)| k.hour)
+            .collect();
+        assert!(window.iter().all(|h| (480_010..480_012).contains(h)) && !window.is_empty());
+    }
+
     #[test]
     fn siblings_are_the_groups_below_each_isp() {
         let siblings = siblings_per_isp([("gmail", false), ("gmail", true), ("gmail", true)]);
