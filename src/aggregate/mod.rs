@@ -261,20 +261,6 @@ impl Aggregates {
         id
     }
 
-    /// The cells of the hours `[from, to)` with their row counts, by hour, in no particular
-    /// order within an hour.
-    pub fn cells_between(&self, from: Hour, to: Hour) -> impl Iterator<Item = (AggKey, u64)> + '_ {
-        let first = self.hours.partition_point(|cells| cells.hour < from);
-        self.hours[first..]
-            .iter()
-            .take_while(move |cells| cells.hour < to)
-            .flat_map(move |cells| {
-                cells.counts.iter().map(move |(&series, &count)| {
-                    (AggKey::of(cells.hour, self.series[series as usize]), count)
-                })
-            })
-    }
-
     /// The hours `[from, to)` with their cells as series ids and row counts.
     pub fn hours_between(
         &self,

@@ -226,31 +226,40 @@ impl Query {
     /// can come more than once (cells that differ only in a dimension left out): callers
     /// sum, or use [`Query::fold`]. Rows that carry no delivery outcome are not counted.
     pub fn visit(&self, aggregates: &Aggregates, mut visit: impl FnMut(Key, Counts)) {
-        let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
-        let cells = aggregates.cells_between(clamp(self.window.from), clamp(self.window.to));
-        // Cells come hour by hour: the time of a key is worked out once per hour.
-        let mut time_of = (None, 0);
-        for (cell, count) in cells {
-            if !self.select.admits(&cell) {
-                continue;
+        for (hour, time, cells) in self.hours(aggregates) {
+            for (series, count) in cells {
+                let cell = aggregates.series_cell(series, hour);
+                if !self.select.admits(&cell) {
+                    continue;
+                }
+                if let Some(counts) = Counts::of(cell.kind, count) {
+                    visit(self.key(&cell, time), counts);
+                }
             }
-            let Some(counts) = Counts::of(cell.kind, count) else {
-                continue;
-            };
-            if time_of.0 != Some(cell.hour) {
-                let time = match self.grain {
-                    Grain::Hour => i64::from(cell.hour),
-                    Grain::Day(tz) => i64::from(local_day(cell.hour, tz)),
-                };
-                time_of = (Some(cell.hour), time);
-            }
-            visit(self.key(&cell, time_of.1), counts);
         }
     }
 
+    /// The hours of the window in order, each with its time at the query's grain (worked
+    /// out once an hour) and its cells as series ids and row counts.
+    fn hours<'a>(
+        &self,
+        aggregates: &'a Aggregates,
+    ) -> impl Iterator<Item = (Hour, i64, impl Iterator<Item = (u32, u64)> + 'a)> + 'a {
+        let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
+        let grain = self.grain;
+        let hours = aggregates.hours_between(clamp(self.window.from), clamp(self.window.to));
+        hours.map(move |(hour, cells)| {
+            let time = match grain {
+                Grain::Hour => i64::from(hour),
+                Grain::Day(tz) => i64::from(local_day(hour, tz)),
+            };
+            (hour, time, cells)
+        })
+    }
+
     /// The counts per key, each key once. Each series (a cell without its hour) is given
-    /// its key once, so a cell costs an array read and one small hash: on thousands of
-    /// sending IPs the series table no longer fits the cache.
+    /// its group once, so a cell costs two array reads, without a hash lookup: on
+    /// thousands of sending IPs the series table no longer fits the cache.
     pub fn fold(&self, aggregates: &Aggregates) -> Vec<(Key, Counts)> {
         const UNSEEN: u32 = u32::MAX;
         const LEFT_OUT: u32 = u32::MAX - 1;
@@ -280,14 +289,8 @@ impl Query {
                 ));
             }
         };
-        let clamp = |hour: i64| hour.clamp(i64::from(Hour::MIN), i64::from(Hour::MAX)) as Hour;
-        let hours = aggregates.hours_between(clamp(self.window.from), clamp(self.window.to));
         let mut folding: Option<i64> = None;
-        for (hour, cells) in hours {
-            let time = match self.grain {
-                Grain::Hour => i64::from(hour),
-                Grain::Day(tz) => i64::from(local_day(hour, tz)),
-            };
+        for (hour, time, cells) in self.hours(aggregates) {
             if let Some(previous) = folding.filter(|&t| t != time) {
                 hand_out(previous, &groups, &mut current, &mut touched, &mut folded);
             }
@@ -525,8 +528,8 @@ mod tests {
         assert_eq!(merged.total_rows(), 2 * aggregates.total_rows());
         assert_eq!(merged.cell_count(), aggregates.cell_count());
         let window: Vec<Hour> = aggregates
-            .cells_between(480_010, 480_012)
-            .map(|(k, _)| k.hour)
+            .hours_between(480_010, 480_012)
+            .map(|(hour, _)| hour)
             .collect();
         assert!(window.iter().all(|h| (480_010..480_012).contains(h)) && !window.is_empty());
     }

@@ -45,6 +45,11 @@ fn name_of(names: &[Name], store_id: u64) -> Name {
     names.get(at).copied().unwrap_or_default()
 }
 
+/// The aggregates' id behind a store id read from a table column.
+fn interned(names: &[Name], store_id: i64) -> u32 {
+    name_of(names, store_id as u64).id()
+}
+
 impl Name {
     /// The id in the aggregates' interner (0 for a name that is not interned).
     fn id(self) -> u32 {
@@ -206,7 +211,7 @@ impl Store {
         names: &[Name],
         aggregates: &mut Aggregates,
     ) -> rusqlite::Result<()> {
-        let id = |store_id: i64| name_of(names, store_id as u64).id();
+        let id = |store_id: i64| interned(names, store_id);
         let mut stmt = self.conn.prepare(
             "SELECT hour, isp, source_ip, vmta, pool, kind, class, count FROM cells
              WHERE hour >= ?1",
@@ -237,7 +242,7 @@ impl Store {
         names: &[Name],
         aggregates: &mut Aggregates,
     ) -> rusqlite::Result<()> {
-        let id = |store_id: i64| name_of(names, store_id as u64).id();
+        let id = |store_id: i64| interned(names, store_id);
         let mut stmt = self
             .conn
             .prepare("SELECT hour, isp, text, count FROM unknown WHERE hour >= ?1")?;
