@@ -261,12 +261,17 @@ pub fn compute(
     let mut rows: Vec<MetricRow> = Vec::new();
     // Per group, the ranks of its names: rows are sorted by them.
     let mut ranks: Vec<[u32; 5]> = Vec::new();
-    let mut push = |group: u32, key: &Key, class: &[Bucket], whole: &[Bucket]| {
+    // `whole`: the buckets of the group without its class, when the rows are per class.
+    let mut push = |group: u32, key: &Key, buckets: &[Bucket], whole: Option<&[Bucket]>| {
         let keys: Arc<[String]> = names.names(key).into();
         ranks.push(names.ranks(key));
-        for bucket in class.iter().filter(|b| shown.contains(b.time)) {
-            let at = whole.binary_search_by_key(&bucket.time, |b| b.time);
-            let of_group = at.map_or(Bucket::default(), |at| whole[at]);
+        for bucket in buckets.iter().filter(|b| shown.contains(b.time)) {
+            let of_group = match whole {
+                None => *bucket,
+                Some(whole) => whole
+                    .binary_search_by_key(&bucket.time, |b| b.time)
+                    .map_or(Bucket::default(), |at| whole[at]),
+            };
             let row = MetricRow {
                 period: bucket.time,
                 keys: Arc::clone(&keys),
@@ -285,20 +290,20 @@ pub fn compute(
         }
     };
     if kept.class {
-        let classes = query(kept);
-        let classes = classes.into_iter().filter(|(key, _)| key.class.is_some());
+        let mut classes = query(kept);
+        classes.retain(|(key, _)| key.class.is_some());
         let whole: HashMap<&Key, &[Bucket], RandomState> = groups.iter().collect();
-        let classes = Groups::of(classes.collect(), period);
+        let classes = Groups::of(classes, period);
         for (group, (key, buckets)) in classes.iter().enumerate() {
             let of_group = whole[&Key {
                 class: None,
                 ..*key
             }];
-            push(group as u32, key, buckets, of_group);
+            push(group as u32, key, buckets, Some(of_group));
         }
     } else {
         for (group, (key, buckets)) in groups.iter().enumerate() {
-            push(group as u32, key, buckets, buckets);
+            push(group as u32, key, buckets, None);
         }
     }
     rows.sort_unstable_by_key(|row| (row.period, ranks[row.group as usize]));
