@@ -193,6 +193,7 @@ pub fn load_stores(paths: &[PathBuf], history: History) -> Result<Scan, Error> {
             scan.files.push(content.totals.to_file_stats(&content.name));
         }
     }
+    scan.aggregates.settle();
     Ok(scan)
 }
 

@@ -167,12 +167,11 @@ impl Aggregates {
                 })
             })
             .collect();
+        let mut mapped: Vec<(u32, u64)> = Vec::new();
         for cells in &other.hours {
-            let counts = self.hour_cells(cells.hour);
-            counts.reserve(cells.counts.len());
-            for (&id, &count) in &cells.counts {
-                *counts.entry(series[id as usize]).or_insert(0) += count;
-            }
+            mapped.clear();
+            mapped.extend(cells.iter().map(|(id, count)| (series[id as usize], count)));
+            self.add_to_hour(cells.hour, &mapped);
         }
         for (key, count) in &other.unknown {
             let text = if key.text == MORE_UNKNOWN_TEXTS {
@@ -217,7 +216,7 @@ impl Aggregates {
     /// Counts `count` rows in the cell `key`.
     pub fn add(&mut self, key: AggKey, count: u64) {
         let series = self.series_id(key.series());
-        *self.hour_cells(key.hour).entry(series).or_insert(0) += count;
+        *self.open_hour(key.hour).entry(series).or_insert(0) += count;
     }
 
     /// The series id of `key`'s cell (its hour aside), made when it is new.
@@ -226,29 +225,39 @@ impl Aggregates {
     }
 
     /// Counts the cells of `hour` given by series id ([`Aggregates::series_of`]) at once.
+    /// The hour's table is then kept settled (sorted, a third of the memory).
     pub fn add_to_hour(&mut self, hour: Hour, cells: &[(u32, u64)]) {
-        let counts = self.hour_cells(hour);
-        counts.reserve(cells.len());
-        for &(series, count) in cells {
-            *counts.entry(series).or_insert(0) += count;
-        }
+        let slot = self.slot_of(hour);
+        self.hours[slot].add_settled(cells);
     }
 
-    /// The table of `hour`, made when it is new.
-    fn hour_cells(&mut self, hour: Hour) -> &mut HashMap<u32, u64, RandomState> {
+    /// Keeps every hour's table settled: sorted by series, a third of the memory of a hash
+    /// table. Counts are the same either way; a loader calls it when it has added all.
+    pub fn settle(&mut self) {
+        self.hours.iter_mut().for_each(HourCells::settle);
+    }
+
+    /// The open table of `hour`, made when it is new, for rows counted one by one.
+    fn open_hour(&mut self, hour: Hour) -> &mut HashMap<u32, u64, RandomState> {
+        let slot = self.slot_of(hour);
+        self.hours[slot].open()
+    }
+
+    /// The index of `hour`'s table in `hours`, made when it is new.
+    fn slot_of(&mut self, hour: Hour) -> usize {
         let slot = match self.hours.get(self.last_slot) {
             Some(cells) if cells.hour == hour => self.last_slot,
             _ => match self.hours.binary_search_by_key(&hour, |cells| cells.hour) {
                 Ok(slot) => slot,
                 Err(slot) => {
-                    let counts = HashMap::default();
+                    let counts = Table::Settled(Vec::new());
                     self.hours.insert(slot, HourCells { hour, counts });
                     slot
                 }
             },
         };
         self.last_slot = slot;
-        &mut self.hours[slot].counts
+        slot
     }
 
     fn series_id(&mut self, series: Series) -> u32 {
@@ -271,7 +280,7 @@ impl Aggregates {
         self.hours[first..]
             .iter()
             .take_while(move |cells| cells.hour < to)
-            .map(|cells| (cells.hour, cells.counts.iter().map(|(&id, &n)| (id, n))))
+            .map(|cells| (cells.hour, cells.iter()))
     }
 
     /// The cell of series `id` at `hour`.
@@ -285,7 +294,7 @@ impl Aggregates {
     }
 
     pub fn cell_count(&self) -> usize {
-        self.hours.iter().map(|cells| cells.counts.len()).sum()
+        self.hours.iter().map(HourCells::len).sum()
     }
 
     /// The latest hour with a row.
@@ -302,13 +311,139 @@ impl Aggregates {
 
     pub fn total_rows(&self) -> u64 {
         let hours = self.hours.iter();
-        hours.flat_map(|cells| cells.counts.values()).sum()
+        hours
+            .flat_map(HourCells::iter)
+            .map(|(_, count)| count)
+            .sum()
     }
 }
 
-/// The cells of one hour: row counts by series id.
+/// The cells of one hour: row counts by series id, each series once.
 #[derive(Debug, Clone)]
 struct HourCells {
     hour: Hour,
-    counts: HashMap<u32, u64, RandomState>,
+    counts: Table,
+}
+
+/// An hour's row counts: open while rows are counted one by one (the aggregation of logs),
+/// settled (sorted by series, 16 bytes a cell where a hash table takes 30 to 40) when whole
+/// hours are added at once (merging partial aggregates, reading a store).
+#[derive(Debug, Clone)]
+enum Table {
+    Open(HashMap<u32, u64, RandomState>),
+    Settled(Vec<(u32, u64)>),
+}
+
+impl HourCells {
+    fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let (open, settled) = match &self.counts {
+            Table::Open(counts) => (Some(counts.iter().map(|(&id, &n)| (id, n))), None),
+            Table::Settled(counts) => (None, Some(counts.iter().copied())),
+        };
+        open.into_iter()
+            .flatten()
+            .chain(settled.into_iter().flatten())
+    }
+
+    fn len(&self) -> usize {
+        match &self.counts {
+            Table::Open(counts) => counts.len(),
+            Table::Settled(counts) => counts.len(),
+        }
+    }
+
+    /// The table as a hash table, to count rows one by one.
+    fn open(&mut self) -> &mut HashMap<u32, u64, RandomState> {
+        if let Table::Settled(counts) = &self.counts {
+            self.counts = Table::Open(counts.iter().copied().collect());
+        }
+        match &mut self.counts {
+            Table::Open(counts) => counts,
+            Table::Settled(_) => unreachable!("opened above"),
+        }
+    }
+
+    /// Adds `cells` (series ids in any order, each any number of times): an hour new to
+    /// the table is kept settled, one added to is opened (until [`Aggregates::settle`]).
+    fn add_settled(&mut self, cells: &[(u32, u64)]) {
+        if let Table::Settled(counts) = &mut self.counts
+            && counts.is_empty()
+        {
+            *counts = cells.to_vec();
+            Self::settle_cells(counts);
+            return;
+        }
+        let counts = self.open();
+        counts.reserve(cells.len());
+        for &(series, count) in cells {
+            *counts.entry(series).or_insert(0) += count;
+        }
+    }
+
+    fn settle(&mut self) {
+        if let Table::Open(counts) = &mut self.counts {
+            let mut settled: Vec<(u32, u64)> = counts.drain().collect();
+            Self::settle_cells(&mut settled);
+            self.counts = Table::Settled(settled);
+        }
+    }
+
+    /// Sorts `cells` by series and sums the counts of each.
+    fn settle_cells(cells: &mut Vec<(u32, u64)>) {
+        cells.sort_unstable_by_key(|&(series, _)| series);
+        cells.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+        cells.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(aggregates: &Aggregates) -> Vec<(Hour, Vec<(u32, u64)>)> {
+        let hours = aggregates.hours_between(Hour::MIN, Hour::MAX);
+        hours
+            .map(|(hour, cells)| {
+                let mut cells: Vec<(u32, u64)> = cells.collect();
+                cells.sort_unstable();
+                (hour, cells)
+            })
+            .collect()
+    }
+
+    /// Whole hours added at once (settled), rows added one by one on top (opened), and
+    /// settled again: the same counts, each series once per hour.
+    #[test]
+    fn an_hour_counts_the_same_open_or_settled() {
+        let mut aggregates = Aggregates::default();
+        let key = |hour, isp| AggKey {
+            hour,
+            isp,
+            source_ip: 0,
+            vmta: 0,
+            pool: 0,
+            kind: RecordKind::Delivered,
+            class: None,
+        };
+        let a = aggregates.series_of(&key(5, 0));
+        let b = aggregates.series_of(&key(5, 1));
+        aggregates.add_to_hour(5, &[(b, 2), (a, 1), (b, 3)]);
+        let settled = cells(&aggregates);
+        assert_eq!(settled, vec![(5, vec![(a, 1), (b, 5)])]);
+        aggregates.add(key(5, 0), 10);
+        aggregates.add_to_hour(5, &[(a, 100)]);
+        aggregates.add_to_hour(4, &[(a, 7)]);
+        let opened = cells(&aggregates);
+        assert_eq!(opened, vec![(4, vec![(a, 7)]), (5, vec![(a, 111), (b, 5)])]);
+        aggregates.settle();
+        assert_eq!(cells(&aggregates), opened);
+        assert_eq!(aggregates.cell_count(), 3);
+        assert_eq!(aggregates.total_rows(), 123);
+    }
 }

@@ -131,6 +131,7 @@ pub fn scan_tasks_with<S: Source + Sync>(
     for partial in partials {
         aggregates.merge(&partial);
     }
+    aggregates.settle();
     let files = files
         .into_inner()
         .expect("no worker panics")

@@ -59,9 +59,9 @@ pub fn gaps(aggregates: &Aggregates, day: i64, tz: Tz) -> Vec<DataGap> {
     // Attempts per hour, and deferrals on the day and before it.
     let mut attempts: HashMap<i64, u64> = HashMap::new();
     let (mut deferrals_today, mut deferrals_before) = (0, 0);
-    Query::hourly(Window::new(profile_start, day_end), Dims::ISP).visit(
+    Query::hourly(Window::new(profile_start, day_end), Dims::ISP).fold_each(
         aggregates,
-        |key, counts| {
+        |_, key, counts| {
             if counts.attempts() > 0 {
                 *attempts.entry(key.time).or_insert(0) += counts.attempts();
             }

@@ -2,7 +2,6 @@
 //! any grouping, from the counts a query folds (docs/metrics.md).
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -148,77 +147,80 @@ struct Bucket {
     rolling: Counts,
 }
 
-/// Every group's buckets, in one run per group and in time order within it.
+/// Every group's counts: one run per group, in time order.
 struct Groups {
-    buckets: Vec<Bucket>,
-    /// Each group's key (with time 0) and its run in `buckets`.
-    runs: Vec<(Key, Range<usize>)>,
+    /// Each group's key (with time 0) and its counts by time.
+    runs: Vec<(Key, Vec<(i64, Counts)>)>,
 }
 
 impl Groups {
-    /// The buckets of `cells`' groups, with their baselines; cells of one group and time
-    /// are summed.
-    fn of(mut cells: Vec<(Key, Counts)>, period: Period) -> Groups {
-        cells.sort_unstable_by_key(|(k, _)| (k.isp, k.source_ip, k.vmta, k.pool, k.class, k.time));
-        let mut runs: Vec<(Key, Range<usize>)> = Vec::new();
-        let mut buckets: Vec<Bucket> = Vec::with_capacity(cells.len());
-        for (key, counts) in cells {
-            let group = Key { time: 0, ..key };
-            let bucket = Bucket {
-                time: key.time,
-                counts,
-                ..Bucket::default()
-            };
-            let same_group = runs.last().is_some_and(|(last, _)| *last == group);
-            match buckets.last_mut() {
-                Some(last) if same_group && last.time == key.time => last.counts += counts,
-                _ if same_group => {
-                    runs.last_mut().expect("a run").1.end += 1;
-                    buckets.push(bucket);
-                }
-                _ => {
-                    runs.push((group, buckets.len()..buckets.len() + 1));
-                    buckets.push(bucket);
-                }
+    /// The groups of `query` and their counts. Without the ISP among the dims (`by_isp`
+    /// false), the groups are summed over ISPs.
+    fn of(aggregates: &Aggregates, query: &Query, by_isp: bool) -> Groups {
+        let mut runs: Vec<(Key, Vec<(i64, Counts)>)> = Vec::new();
+        let mut ids: HashMap<Key, u32, RandomState> = HashMap::default();
+        // The run of each of the query's groups (several when summed over ISPs).
+        let mut run_of: Vec<u32> = Vec::new();
+        query.fold_each(aggregates, |group, key, counts| {
+            let group = group as usize;
+            if run_of.len() <= group {
+                run_of.resize(group + 1, u32::MAX);
             }
-        }
-        for (_, run) in &runs {
-            set_baselines(&mut buckets[run.clone()], period);
-        }
-        Groups { buckets, runs }
+            if run_of[group] == u32::MAX {
+                let own = Key {
+                    time: 0,
+                    isp: if by_isp { key.isp } else { 0 },
+                    ..key
+                };
+                run_of[group] = *ids.entry(own).or_insert_with(|| {
+                    runs.push((own, Vec::new()));
+                    runs.len() as u32 - 1
+                });
+            }
+            // Keys come in time order: a time already in the run is the one last added.
+            let run = &mut runs[run_of[group] as usize].1;
+            match run.last_mut() {
+                Some(last) if last.0 == key.time => last.1 += counts,
+                _ => run.push((key.time, counts)),
+            }
+        });
+        Groups { runs }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&Key, &[Bucket])> {
-        let buckets = &self.buckets;
-        self.runs
-            .iter()
-            .map(|(key, run)| (key, &buckets[run.clone()]))
+    fn iter(&self) -> impl Iterator<Item = (&Key, &[(i64, Counts)])> {
+        self.runs.iter().map(|(key, run)| (key, run.as_slice()))
     }
 }
 
-/// Sets the baselines of one group's buckets (in time order): the rolling window of a
-/// bucket at `t` is `[t - window, t)`, and its previous bucket is at `t - offset`.
-fn set_baselines(buckets: &mut [Bucket], period: Period) {
+/// One group's buckets with their baselines, from its counts in time order: the rolling
+/// window of a bucket at `t` is `[t - window, t)`, and its previous bucket is at
+/// `t - offset`.
+fn with_baselines(run: &[(i64, Counts)], period: Period) -> Vec<Bucket> {
     let window = period.window();
     let mut rolling = Counts::default();
     let (mut oldest, mut next) = (0, 0);
-    for i in 0..buckets.len() {
-        let time = buckets[i].time;
-        while buckets[next].time < time {
-            rolling += buckets[next].counts;
+    let mut buckets = Vec::with_capacity(run.len());
+    for &(time, counts) in run {
+        while run[next].0 < time {
+            rolling += run[next].1;
             next += 1;
         }
-        while buckets[oldest].time < time - window {
-            rolling -= buckets[oldest].counts;
+        while run[oldest].0 < time - window {
+            rolling -= run[oldest].1;
             oldest += 1;
         }
         let previous = time - period.previous_offset();
-        let prev = buckets[oldest..next]
-            .binary_search_by_key(&previous, |b| b.time)
-            .map_or(Counts::default(), |at| buckets[oldest + at].counts);
-        buckets[i].prev = prev;
-        buckets[i].rolling = rolling;
+        let prev = run[oldest..next]
+            .binary_search_by_key(&previous, |&(t, _)| t)
+            .map_or(Counts::default(), |at| run[oldest + at].1);
+        buckets.push(Bucket {
+            time,
+            counts,
+            prev,
+            rolling,
+        });
     }
+    buckets
 }
 
 /// Computes one row per bucket and group of `dims` over the cells `select` admits, for the
@@ -236,26 +238,20 @@ pub fn compute(
     let period = Period::of(grain);
     // Without the ISP among the dims, the groups are summed over ISPs.
     let by_isp = dims.contains(&Dim::Isp);
-    let query = |dims: Dims| {
-        let query = Query {
-            window: Window::ALL,
-            grain,
-            dims,
-            select: select.clone(),
-        };
-        let mut cells = query.fold(aggregates);
-        if !by_isp {
-            cells.iter_mut().for_each(|(key, _)| key.isp = 0);
-        }
-        cells
+    let query = |dims: Dims| Query {
+        window: Window::ALL,
+        grain,
+        dims,
+        select: select.clone(),
     };
     let kept = Dim::kept(dims);
     let groups = Groups::of(
-        query(Dims {
+        aggregates,
+        &query(Dims {
             class: false,
             ..kept
         }),
-        period,
+        by_isp,
     );
     let names = GroupNames::new(aggregates, dims);
     let mut rows: Vec<MetricRow> = Vec::new();
@@ -290,20 +286,25 @@ pub fn compute(
         }
     };
     if kept.class {
-        let mut classes = query(kept);
-        classes.retain(|(key, _)| key.class.is_some());
-        let whole: HashMap<&Key, &[Bucket], RandomState> = groups.iter().collect();
-        let classes = Groups::of(classes, period);
-        for (group, (key, buckets)) in classes.iter().enumerate() {
-            let of_group = whole[&Key {
+        let classes = Groups::of(aggregates, &query(kept), by_isp);
+        let whole: HashMap<&Key, &[(i64, Counts)], RandomState> = groups.iter().collect();
+        // The buckets of a group without its class, shared by the group's classes.
+        let mut whole_buckets: HashMap<Key, Vec<Bucket>, RandomState> = HashMap::default();
+        let with_class = classes.iter().filter(|(key, _)| key.class.is_some());
+        for (group, (key, run)) in with_class.enumerate() {
+            let whole_key = Key {
                 class: None,
                 ..*key
-            }];
-            push(group as u32, key, buckets, Some(of_group));
+            };
+            let of_group = whole_buckets
+                .entry(whole_key)
+                .or_insert_with(|| with_baselines(whole[&whole_key], period));
+            let buckets = with_baselines(run, period);
+            push(group as u32, key, &buckets, Some(of_group));
         }
     } else {
-        for (group, (key, buckets)) in groups.iter().enumerate() {
-            push(group as u32, key, buckets, None);
+        for (group, (key, run)) in groups.iter().enumerate() {
+            push(group as u32, key, &with_baselines(run, period), None);
         }
     }
     rows.sort_unstable_by_key(|row| (row.period, ranks[row.group as usize]));

@@ -257,10 +257,19 @@ impl Query {
         })
     }
 
-    /// The counts per key, each key once. Each series (a cell without its hour) is given
-    /// its group once, so a cell costs two array reads, without a hash lookup: on
-    /// thousands of sending IPs the series table no longer fits the cache.
+    /// The counts per key, each key once, in time order.
     pub fn fold(&self, aggregates: &Aggregates) -> Vec<(Key, Counts)> {
+        let mut folded = Vec::new();
+        self.fold_each(aggregates, |_, key, counts| folded.push((key, counts)));
+        folded
+    }
+
+    /// Calls `each` once per key with counts, in time order, with the key's group (the key
+    /// without its time) as a number: groups are numbered from 0 as they are first met, so
+    /// a caller can keep what it needs per group in a plain array. Each series (a cell
+    /// without its hour) is given its group once, so a cell costs two array reads, without
+    /// a hash lookup: on thousands of sending IPs the series table no longer fits the cache.
+    pub fn fold_each(&self, aggregates: &Aggregates, mut each: impl FnMut(u32, Key, Counts)) {
         const UNSEEN: u32 = u32::MAX;
         const LEFT_OUT: u32 = u32::MAX - 1;
         // Per series: its group, and the record kind its rows count as.
@@ -270,29 +279,23 @@ impl Query {
         // Hours come in order, and so do their times (hours or local days): the counts of
         // the time being folded are summed by group in a plain array, and handed out when
         // the time changes.
-        let mut folded: Vec<(Key, Counts)> = Vec::new();
         let mut current: Vec<Counts> = Vec::new();
         let mut touched: Vec<u32> = Vec::new();
-        let hand_out = |time: i64,
-                        groups: &[Key],
-                        current: &mut [Counts],
-                        touched: &mut Vec<u32>,
-                        folded: &mut Vec<(Key, Counts)>| {
-            for group in touched.drain(..) {
-                let counts = std::mem::take(&mut current[group as usize]);
-                folded.push((
-                    Key {
+        let mut hand_out =
+            |time: i64, groups: &[Key], current: &mut [Counts], touched: &mut Vec<u32>| {
+                for group in touched.drain(..) {
+                    let counts = std::mem::take(&mut current[group as usize]);
+                    let key = Key {
                         time,
                         ..groups[group as usize]
-                    },
-                    counts,
-                ));
-            }
-        };
+                    };
+                    each(group, key, counts);
+                }
+            };
         let mut folding: Option<i64> = None;
         for (hour, time, cells) in self.hours(aggregates) {
             if let Some(previous) = folding.filter(|&t| t != time) {
-                hand_out(previous, &groups, &mut current, &mut touched, &mut folded);
+                hand_out(previous, &groups, &mut current, &mut touched);
             }
             folding = Some(time);
             for (series, count) in cells {
@@ -323,9 +326,8 @@ impl Query {
             }
         }
         if let Some(time) = folding {
-            hand_out(time, &groups, &mut current, &mut touched, &mut folded);
+            hand_out(time, &groups, &mut current, &mut touched);
         }
-        folded
     }
 
     /// The key of `cell` at `time`, with the dimensions kept.

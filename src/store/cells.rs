@@ -87,28 +87,43 @@ impl Store {
             .map_err(|e| self.error(e))?;
         let name = |store_id: u64| name_of(&names, store_id);
         if self.has_table("hours").map_err(|e| self.error(e))? {
+            // An hour's cells come sorted, and most are the previous hour's again: walking
+            // both lists side by side finds their series without a hash lookup.
+            let mut previous: Vec<(StoredCell, u32)> = Vec::new();
+            let mut current: Vec<(StoredCell, u32)> = Vec::new();
+            let mut counts: Vec<(u32, u64)> = Vec::new();
             self.read_hours_between(since_hour, i64::MAX, |hour, cells| {
-                let mut counts = Vec::with_capacity(cells.len());
+                counts.clear();
+                current.clear();
+                let mut before = previous.iter().peekable();
                 for (cell, count) in cells {
-                    let (Name::Kind(kind), Name::Class(class)) =
-                        (name(cell.kind), name(cell.class))
-                    else {
-                        return Err(format!(
-                            "hour {hour} holds a cell of an unknown kind or class"
-                        ));
+                    while before.next_if(|(seen, _)| *seen < cell).is_some() {}
+                    let series = match before.peek() {
+                        Some(&&(seen, series)) if seen == cell => series,
+                        _ => {
+                            let (Name::Kind(kind), Name::Class(class)) =
+                                (name(cell.kind), name(cell.class))
+                            else {
+                                return Err(format!(
+                                    "hour {hour} holds a cell of an unknown kind or class"
+                                ));
+                            };
+                            aggregates.series_of(&AggKey {
+                                hour,
+                                isp: name(cell.isp).id(),
+                                source_ip: name(cell.source_ip).id(),
+                                vmta: name(cell.vmta).id(),
+                                pool: name(cell.pool).id(),
+                                kind,
+                                class,
+                            })
+                        }
                     };
-                    let series = aggregates.series_of(&AggKey {
-                        hour,
-                        isp: name(cell.isp).id(),
-                        source_ip: name(cell.source_ip).id(),
-                        vmta: name(cell.vmta).id(),
-                        pool: name(cell.pool).id(),
-                        kind,
-                        class,
-                    });
+                    current.push((cell, series));
                     counts.push((series, count));
                 }
                 aggregates.add_to_hour(hour, &counts);
+                std::mem::swap(&mut previous, &mut current);
                 Ok(())
             })?;
         } else {

@@ -140,28 +140,61 @@ impl Scan {
             Window::new(from, to),
             Dims::ISP.with_source_ip().with_class(),
         );
-        query.visit(aggregates, |key, counts| {
+        // The series a query group adds to, found once per group: its scopes' attempts
+        // and, for a class, their failures.
+        let mut attempts: Vec<Hours<u32>> = Vec::new();
+        let mut failures: Vec<Hours<(u32, u32)>> = Vec::new();
+        let mut attempts_at: HashMap<Scope, usize, RandomState> = HashMap::default();
+        let mut failures_at: HashMap<(Scope, Class), usize, RandomState> = HashMap::default();
+        let mut targets: Vec<Option<Targets>> = Vec::new();
+        query.fold_each(aggregates, |group, key, counts| {
             if counts.attempts() == 0 {
                 return;
             }
+            let group = group as usize;
+            if targets.len() <= group {
+                targets.resize(group + 1, None);
+            }
+            let targets = targets[group].get_or_insert_with(|| {
+                let ip = key.source_ip.expect("kept");
+                let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
+                let scopes = [Some((key.isp, None)), ip_scope];
+                let mut slots = Targets::default();
+                for (i, scope) in scopes.into_iter().enumerate() {
+                    let Some(scope) = scope else { continue };
+                    slots.attempts[i] = Some(*attempts_at.entry(scope).or_insert_with(|| {
+                        attempts.push(Hours::new(scope, hours));
+                        attempts.len() - 1
+                    }));
+                    if let Some(class) = key.class {
+                        slots.failures[i] =
+                            Some(*failures_at.entry((scope, class)).or_insert_with(|| {
+                                failures.push(Hours::new(scope, hours));
+                                failures.len() - 1
+                            }));
+                    }
+                }
+                slots
+            });
             let slot = (key.time - from) as usize;
-            let attempts = clamp(counts.attempts());
-            let failure = key.class.filter(|_| counts.failures() > 0);
-            let ip = key.source_ip.expect("kept");
-            let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
-            for scope in std::iter::once((key.isp, None)).chain(ip_scope) {
-                scan.attempts
-                    .entry(scope)
-                    .or_insert_with(|| Hours::new(scope, hours))
-                    .add(slot, attempts);
-                if let Some(class) = failure {
-                    scan.failures
-                        .entry((scope, class))
-                        .or_insert_with(|| Hours::new(scope, hours))
-                        .add(slot, (clamp(counts.deferred), clamp(counts.bounced)));
+            for at in targets.attempts.into_iter().flatten() {
+                attempts[at].add(slot, clamp(counts.attempts()));
+            }
+            if counts.failures() > 0 {
+                let value = (clamp(counts.deferred), clamp(counts.bounced));
+                for at in targets.failures.into_iter().flatten() {
+                    failures[at].add(slot, value);
                 }
             }
         });
+        let mut attempts: Vec<Option<Hours<u32>>> = attempts.into_iter().map(Some).collect();
+        let mut failures: Vec<Option<Hours<(u32, u32)>>> = failures.into_iter().map(Some).collect();
+        scan.attempts = (attempts_at.into_iter())
+            .map(|(scope, at)| (scope, attempts[at].take().expect("once")))
+            .collect();
+        scan.failures = (failures_at.into_iter())
+            .map(|(series, at)| (series, failures[at].take().expect("once")))
+            .collect();
         scan.attempts.values_mut().for_each(Hours::settle);
         scan.failures.values_mut().for_each(Hours::settle);
         scan
@@ -223,6 +256,14 @@ impl Scan {
         });
         (n, t, b)
     }
+}
+
+/// Where the counts of one query group go: the attempts and failures series of the ISP and
+/// of the source IP (none for a placeholder IP), by their index while the scan is built.
+#[derive(Debug, Clone, Copy, Default)]
+struct Targets {
+    attempts: [Option<usize>; 2],
+    failures: [Option<usize>; 2],
 }
 
 /// A count in a slot of the scan, which keeps 32 bits.
