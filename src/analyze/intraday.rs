@@ -93,7 +93,7 @@ pub fn intraday(aggregates: &Aggregates, hours: i64, thresholds: &Thresholds) ->
         QueryWindow::new(from - BASELINE_DAYS * 24, to),
         Dims::ISP.with_source_ip().with_class(),
     );
-    query.fold_each(aggregates, |_, key, counts| {
+    query.visit(aggregates, |key, counts| {
         // Queue-level deferrals are not attempts of any group.
         let Some(back) = days_back(key.time).filter(|_| counts.attempts() > 0) else {
             return;

@@ -144,56 +144,60 @@ impl Scan {
         // and, for a class, their failures.
         let mut attempts: Vec<Hours<u32>> = Vec::new();
         let mut failures: Vec<Hours<(u32, u32)>> = Vec::new();
-        let mut attempts_at: HashMap<Scope, usize, RandomState> = HashMap::default();
-        let mut failures_at: HashMap<(Scope, Class), usize, RandomState> = HashMap::default();
-        let mut targets: Vec<Option<Targets>> = Vec::new();
+        let mut attempts_at: HashMap<Scope, u32, RandomState> = HashMap::default();
+        let mut failures_at: HashMap<(Scope, Class), u32, RandomState> = HashMap::default();
+        let mut targets: Vec<Targets> = Vec::new();
         query.fold_each(aggregates, |group, key, counts| {
             if counts.attempts() == 0 {
                 return;
             }
             let group = group as usize;
             if targets.len() <= group {
-                targets.resize(group + 1, None);
+                targets.resize(group + 1, Targets::UNSET);
             }
-            let targets = targets[group].get_or_insert_with(|| {
-                let ip = key.source_ip.expect("kept");
-                let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
-                let scopes = [Some((key.isp, None)), ip_scope];
-                let mut slots = Targets::default();
-                for (i, scope) in scopes.into_iter().enumerate() {
-                    let Some(scope) = scope else { continue };
-                    slots.attempts[i] = Some(*attempts_at.entry(scope).or_insert_with(|| {
-                        attempts.push(Hours::new(scope, hours));
-                        attempts.len() - 1
-                    }));
-                    if let Some(class) = key.class {
-                        slots.failures[i] =
-                            Some(*failures_at.entry((scope, class)).or_insert_with(|| {
-                                failures.push(Hours::new(scope, hours));
-                                failures.len() - 1
-                            }));
+            if targets[group].attempts[0] == Targets::NONE {
+                targets[group] = {
+                    let ip = key.source_ip.expect("kept");
+                    let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
+                    let scopes = [Some((key.isp, None)), ip_scope];
+                    let mut slots = Targets::UNSET;
+                    for (i, scope) in scopes.into_iter().enumerate() {
+                        let Some(scope) = scope else { continue };
+                        slots.attempts[i] = *attempts_at.entry(scope).or_insert_with(|| {
+                            attempts.push(Hours::new(scope, hours));
+                            attempts.len() as u32 - 1
+                        });
+                        if let Some(class) = key.class {
+                            slots.failures[i] =
+                                *failures_at.entry((scope, class)).or_insert_with(|| {
+                                    failures.push(Hours::new(scope, hours));
+                                    failures.len() as u32 - 1
+                                });
+                        }
                     }
-                }
-                slots
-            });
+                    slots
+                };
+            }
+            let targets = targets[group];
             let slot = (key.time - from) as usize;
-            for at in targets.attempts.into_iter().flatten() {
-                attempts[at].add(slot, clamp(counts.attempts()));
+            let set = |at: &u32| *at != Targets::NONE;
+            for &at in targets.attempts.iter().filter(|at| set(at)) {
+                attempts[at as usize].add(slot, clamp(counts.attempts()));
             }
             if counts.failures() > 0 {
                 let value = (clamp(counts.deferred), clamp(counts.bounced));
-                for at in targets.failures.into_iter().flatten() {
-                    failures[at].add(slot, value);
+                for &at in targets.failures.iter().filter(|at| set(at)) {
+                    failures[at as usize].add(slot, value);
                 }
             }
         });
         let mut attempts: Vec<Option<Hours<u32>>> = attempts.into_iter().map(Some).collect();
         let mut failures: Vec<Option<Hours<(u32, u32)>>> = failures.into_iter().map(Some).collect();
         scan.attempts = (attempts_at.into_iter())
-            .map(|(scope, at)| (scope, attempts[at].take().expect("once")))
+            .map(|(scope, at)| (scope, attempts[at as usize].take().expect("once")))
             .collect();
         scan.failures = (failures_at.into_iter())
-            .map(|(series, at)| (series, failures[at].take().expect("once")))
+            .map(|(series, at)| (series, failures[at as usize].take().expect("once")))
             .collect();
         scan.attempts.values_mut().for_each(Hours::settle);
         scan.failures.values_mut().for_each(Hours::settle);
@@ -259,11 +263,20 @@ impl Scan {
 }
 
 /// Where the counts of one query group go: the attempts and failures series of the ISP and
-/// of the source IP (none for a placeholder IP), by their index while the scan is built.
-#[derive(Debug, Clone, Copy, Default)]
+/// of the source IP (none for a placeholder IP), by their index while the scan is built
+/// ([`Targets::NONE`] for none). Kept per group, so kept small: a fleet has millions.
+#[derive(Debug, Clone, Copy)]
 struct Targets {
-    attempts: [Option<usize>; 2],
-    failures: [Option<usize>; 2],
+    attempts: [u32; 2],
+    failures: [u32; 2],
+}
+
+impl Targets {
+    const NONE: u32 = u32::MAX;
+    const UNSET: Targets = Targets {
+        attempts: [Targets::NONE; 2],
+        failures: [Targets::NONE; 2],
+    };
 }
 
 /// A count in a slot of the scan, which keeps 32 bits.
