@@ -225,7 +225,7 @@ impl Aggregates {
     }
 
     /// Counts the cells of `hour` given by series id ([`Aggregates::series_of`]) at once.
-    /// The hour's table is then kept settled (sorted, a third of the memory).
+    /// An hour new to the aggregates is kept settled (sorted, a third of the memory).
     pub fn add_to_hour(&mut self, hour: Hour, cells: &[(u32, u64)]) {
         let slot = self.slot_of(hour);
         self.hours[slot].add_settled(cells);

@@ -60,7 +60,7 @@ impl Name {
     }
 }
 
-/// Adds one packed hour's cells (sorted by store ids) to `aggregates`.
+/// Adds one packed hour's cells to `aggregates`.
 fn add_hour(
     aggregates: &mut Aggregates,
     names: &[Name],
@@ -122,23 +122,18 @@ impl Store {
                 std::sync::mpsc::sync_channel::<(Hour, Vec<(StoredCell, u64)>)>(16);
             let (read, added) = std::thread::scope(|scope| {
                 let adding = scope.spawn(|| {
-                    let added = receive.into_iter().try_for_each(|(hour, cells)| {
+                    receive.into_iter().try_for_each(|(hour, cells)| {
                         add_hour(&mut aggregates, &names, hour, cells)
-                    });
-                    (added, aggregates)
+                    })
                 });
                 let read = self.read_hours_between(since_hour, i64::MAX, |hour, cells| {
                     // A send fails only when the adding stopped on an error, returned below.
                     send.send((hour, cells)).map_err(|_| String::new())
                 });
                 drop(send);
-                (
-                    read,
-                    adding.join().expect("adding a store's hours panicked"),
-                )
+                let added = adding.join().expect("adding a store's hours panicked");
+                (read, added)
             });
-            let (added, added_to) = added;
-            aggregates = added_to;
             added.map_err(|why| self.damaged(&why))?;
             read?;
         } else {

@@ -2,6 +2,7 @@
 //! ISP) and class, and the baseline rate of normal days.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use foldhash::fast::RandomState;
 
@@ -127,12 +128,6 @@ pub(super) struct Scan {
 impl Scan {
     pub(super) fn of(aggregates: &Aggregates, from: i64, to: i64) -> Scan {
         let hours = (to - from).max(0) as usize;
-        let mut scan = Scan {
-            from,
-            hours,
-            attempts: HashMap::default(),
-            failures: HashMap::default(),
-        };
         let placeholder: Vec<bool> = (0..aggregates.source_ips.len() as u32)
             .map(|ip| is_placeholder_ip(aggregates.source_ips.name(ip)))
             .collect();
@@ -140,12 +135,9 @@ impl Scan {
             Window::new(from, to),
             Dims::ISP.with_source_ip().with_class(),
         );
-        // The series a query group adds to, found once per group: its scopes' attempts
-        // and, for a class, their failures.
-        let mut attempts: Vec<Hours<u32>> = Vec::new();
-        let mut failures: Vec<Hours<(u32, u32)>> = Vec::new();
-        let mut attempts_at: HashMap<Scope, u32, RandomState> = HashMap::default();
-        let mut failures_at: HashMap<(Scope, Class), u32, RandomState> = HashMap::default();
+        let mut attempts: Building<Scope, u32> = Building::new(hours);
+        let mut failures: Building<(Scope, Class), (u32, u32)> = Building::new(hours);
+        // Per query group, the series its counts go to, found when the group is first met.
         let mut targets: Vec<Targets> = Vec::new();
         query.fold_each(aggregates, |group, key, counts| {
             if counts.attempts() == 0 {
@@ -155,53 +147,41 @@ impl Scan {
             if targets.len() <= group {
                 targets.resize(group + 1, Targets::UNSET);
             }
-            if targets[group].attempts[0] == Targets::NONE {
-                targets[group] = {
-                    let ip = key.source_ip.expect("kept");
-                    let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
-                    let scopes = [Some((key.isp, None)), ip_scope];
-                    let mut slots = Targets::UNSET;
-                    for (i, scope) in scopes.into_iter().enumerate() {
-                        let Some(scope) = scope else { continue };
-                        slots.attempts[i] = *attempts_at.entry(scope).or_insert_with(|| {
-                            attempts.push(Hours::new(scope, hours));
-                            attempts.len() as u32 - 1
-                        });
-                        if let Some(class) = key.class {
-                            slots.failures[i] =
-                                *failures_at.entry((scope, class)).or_insert_with(|| {
-                                    failures.push(Hours::new(scope, hours));
-                                    failures.len() as u32 - 1
-                                });
-                        }
-                    }
-                    slots
+            if targets[group].is_unset() {
+                let ip = key.source_ip.expect("kept");
+                let ip_scope = (!placeholder[ip as usize]).then_some((key.isp, Some(ip)));
+                let scopes = [Some((key.isp, None)), ip_scope];
+                targets[group] = Targets {
+                    attempts: scopes.map(|scope| {
+                        scope.map_or(Targets::NONE, |scope| attempts.index(scope, scope))
+                    }),
+                    failures: scopes.map(|scope| match (scope, key.class) {
+                        (Some(scope), Some(class)) => failures.index((scope, class), scope),
+                        _ => Targets::NONE,
+                    }),
                 };
             }
-            let targets = targets[group];
+            let Targets {
+                attempts: to_attempts,
+                failures: to_failures,
+            } = targets[group];
             let slot = (key.time - from) as usize;
-            let set = |at: &u32| *at != Targets::NONE;
-            for &at in targets.attempts.iter().filter(|at| set(at)) {
-                attempts[at as usize].add(slot, clamp(counts.attempts()));
+            for at in Targets::set(to_attempts) {
+                attempts.add(at, slot, clamp(counts.attempts()));
             }
             if counts.failures() > 0 {
                 let value = (clamp(counts.deferred), clamp(counts.bounced));
-                for &at in targets.failures.iter().filter(|at| set(at)) {
-                    failures[at as usize].add(slot, value);
+                for at in Targets::set(to_failures) {
+                    failures.add(at, slot, value);
                 }
             }
         });
-        let mut attempts: Vec<Option<Hours<u32>>> = attempts.into_iter().map(Some).collect();
-        let mut failures: Vec<Option<Hours<(u32, u32)>>> = failures.into_iter().map(Some).collect();
-        scan.attempts = (attempts_at.into_iter())
-            .map(|(scope, at)| (scope, attempts[at as usize].take().expect("once")))
-            .collect();
-        scan.failures = (failures_at.into_iter())
-            .map(|(series, at)| (series, failures[at as usize].take().expect("once")))
-            .collect();
-        scan.attempts.values_mut().for_each(Hours::settle);
-        scan.failures.values_mut().for_each(Hours::settle);
-        scan
+        Scan {
+            from,
+            hours,
+            attempts: attempts.into_map(),
+            failures: failures.into_map(),
+        }
     }
 
     /// Deferrals and bounces of `class` in `scope` over the whole scan.
@@ -263,8 +243,8 @@ impl Scan {
 }
 
 /// Where the counts of one query group go: the attempts and failures series of the ISP and
-/// of the source IP (none for a placeholder IP), by their index while the scan is built
-/// ([`Targets::NONE`] for none). Kept per group, so kept small: a fleet has millions.
+/// of the source IP (none for a placeholder IP), by their number in [`Building`], or
+/// [`Targets::NONE`]. Kept per group, so kept small: a fleet has millions of groups.
 #[derive(Debug, Clone, Copy)]
 struct Targets {
     attempts: [u32; 2],
@@ -273,10 +253,63 @@ struct Targets {
 
 impl Targets {
     const NONE: u32 = u32::MAX;
+    /// A group not met yet: every group has its ISP's attempts series.
     const UNSET: Targets = Targets {
         attempts: [Targets::NONE; 2],
         failures: [Targets::NONE; 2],
     };
+
+    fn is_unset(&self) -> bool {
+        self.attempts[0] == Targets::NONE
+    }
+
+    /// The series numbers of `targets` that are set.
+    fn set(targets: [u32; 2]) -> impl Iterator<Item = u32> {
+        targets.into_iter().filter(|&at| at != Targets::NONE)
+    }
+}
+
+/// Series being filled: numbered as they are first met, so that each count goes to its
+/// series by number, without a hash lookup.
+struct Building<K, T> {
+    hours: usize,
+    series: Vec<Hours<T>>,
+    numbers: HashMap<K, u32, RandomState>,
+}
+
+impl<K: Hash + Eq, T: Slot> Building<K, T> {
+    fn new(hours: usize) -> Building<K, T> {
+        Building {
+            hours,
+            series: Vec::new(),
+            numbers: HashMap::default(),
+        }
+    }
+
+    /// The number of `key`'s series (of `scope`), made when it is new.
+    fn index(&mut self, key: K, scope: Scope) -> u32 {
+        let (series, hours) = (&mut self.series, self.hours);
+        *self.numbers.entry(key).or_insert_with(|| {
+            series.push(Hours::new(scope, hours));
+            series.len() as u32 - 1
+        })
+    }
+
+    fn add(&mut self, at: u32, slot: usize, value: T) {
+        self.series[at as usize].add(slot, value);
+    }
+
+    /// The series by key, each settled.
+    fn into_map(self) -> HashMap<K, Hours<T>, RandomState> {
+        let mut series: Vec<Option<Hours<T>>> = self.series.into_iter().map(Some).collect();
+        (self.numbers.into_iter())
+            .map(|(key, at)| {
+                let mut hours = series[at as usize].take().expect("each number once");
+                hours.settle();
+                (key, hours)
+            })
+            .collect()
+    }
 }
 
 /// A count in a slot of the scan, which keeps 32 bits.
