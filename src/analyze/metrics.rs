@@ -235,7 +235,40 @@ pub fn compute(
     select: &Selection,
     shown: Window,
 ) -> Vec<MetricRow> {
+    let names = GroupNames::new(aggregates, dims);
+    let mut rows: Vec<MetricRow> = Vec::new();
+    // Per group, the ranks of its names: rows are sorted by them.
+    let mut ranks: Vec<[u32; 5]> = Vec::new();
+    compute_each(
+        aggregates,
+        grain,
+        &names,
+        select,
+        shown,
+        |key, group_rows| {
+            ranks.push(names.ranks(key));
+            rows.extend_from_slice(group_rows);
+        },
+    );
+    rows.sort_unstable_by_key(|row| (row.period, ranks[row.group as usize]));
+    rows.shrink_to_fit();
+    rows
+}
+
+/// The rows of [`compute`] one group at a time: `each` is called once per group of the
+/// dims of `names`, in the order of the groups' numbers, with the group's key (time 0) and
+/// its rows in time order (none when no bucket of the group is in `shown`). A caller that
+/// keeps a little of each group holds that, not every row.
+pub fn compute_each(
+    aggregates: &Aggregates,
+    grain: Grain,
+    names: &GroupNames<'_>,
+    select: &Selection,
+    shown: Window,
+    mut each: impl FnMut(&Key, &[MetricRow]),
+) {
     let period = Period::of(grain);
+    let dims = names.dims;
     // Without the ISP among the dims, the groups are summed over ISPs.
     let by_isp = dims.contains(&Dim::Isp);
     let query = |dims: Dims| Query {
@@ -253,14 +286,11 @@ pub fn compute(
         }),
         by_isp,
     );
-    let names = GroupNames::new(aggregates, dims);
     let mut rows: Vec<MetricRow> = Vec::new();
-    // Per group, the ranks of its names: rows are sorted by them.
-    let mut ranks: Vec<[u32; 5]> = Vec::new();
     // `whole`: the buckets of the group without its class, when the rows are per class.
     let mut push = |group: u32, key: &Key, buckets: &[Bucket], whole: Option<&[Bucket]>| {
         let keys: Arc<[String]> = names.names(key).into();
-        ranks.push(names.ranks(key));
+        rows.clear();
         for bucket in buckets.iter().filter(|b| shown.contains(b.time)) {
             let of_group = match whole {
                 None => *bucket,
@@ -284,6 +314,7 @@ pub fn compute(
             };
             rows.push(row);
         }
+        each(key, &rows);
     };
     if kept.class {
         let classes = Groups::of(aggregates, &query(kept), by_isp);
@@ -307,9 +338,6 @@ pub fn compute(
             push(group as u32, key, &with_baselines(run, period), None);
         }
     }
-    rows.sort_unstable_by_key(|row| (row.period, ranks[row.group as usize]));
-    rows.shrink_to_fit();
-    rows
 }
 
 /// The names of a group's dimensions, in the order asked for, and their ranks: sorting by
@@ -400,55 +428,38 @@ pub struct Trend {
     pub days: i64,
 }
 
-/// The volume-weighted least-squares slope of the daily deferral rate over the 28 days
-/// ending with `day`, in percentage points per week, per group of `rows` (daily rows);
-/// only for groups with at least `min_days` days of history (docs/metrics.md).
 /// Days the trend is fitted over, the review day included.
 pub const TREND_DAYS: i64 = 28;
 
-pub fn trends(rows: &[MetricRow], day: i64, min_days: i64) -> HashMap<u32, Trend> {
-    #[derive(Default)]
-    struct Sums {
-        first: i64,
-        w: f64,
-        wx: f64,
-        wy: f64,
-        wxy: f64,
-        wxx: f64,
-    }
-    let mut sums: HashMap<u32, Sums> = HashMap::new();
+/// The volume-weighted least-squares slope of the daily deferral rate over the 28 days
+/// ending with `day`, in percentage points per week, of one group's daily `rows`; only for
+/// a group with at least `min_days` days of history (docs/metrics.md).
+pub fn trend_of(rows: &[MetricRow], day: i64, min_days: i64) -> Option<Trend> {
+    let mut first: Option<i64> = None;
+    let (mut w, mut wx, mut wy, mut wxy, mut wxx) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for row in rows
         .iter()
         .filter(|r| r.period > day - TREND_DAYS && r.period <= day)
     {
         let x = (row.period - day) as f64;
-        let w = row.attempts as f64;
-        let wy = row.deferred as f64; // w * (deferred / attempts)
-        let s = sums.entry(row.group).or_insert_with(|| Sums {
-            first: row.period,
-            ..Sums::default()
-        });
-        s.first = s.first.min(row.period);
-        s.w += w;
-        s.wx += w * x;
-        s.wy += wy;
-        s.wxy += wy * x;
-        s.wxx += w * x * x;
+        let weight = row.attempts as f64;
+        let weighted_rate = row.deferred as f64; // weight * (deferred / attempts)
+        first = Some(first.map_or(row.period, |f: i64| f.min(row.period)));
+        w += weight;
+        wx += weight * x;
+        wy += weighted_rate;
+        wxy += weighted_rate * x;
+        wxx += weight * x * x;
     }
-    sums.into_iter()
-        .filter_map(|(group, s)| {
-            let days = day - s.first + 1;
-            let denominator = s.w * s.wxx - s.wx * s.wx;
-            (days >= min_days && denominator.abs() > 1e-9).then(|| {
-                let slope_per_day = (s.w * s.wxy - s.wx * s.wy) / denominator;
-                let trend = Trend {
-                    pp_per_week: slope_per_day * 100.0 * 7.0,
-                    days,
-                };
-                (group, trend)
-            })
-        })
-        .collect()
+    let days = day - first? + 1;
+    let denominator = w * wxx - wx * wx;
+    (days >= min_days && denominator.abs() > 1e-9).then(|| {
+        let slope_per_day = (w * wxy - wx * wy) / denominator;
+        Trend {
+            pp_per_week: slope_per_day * 100.0 * 7.0,
+            days,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -526,5 +537,31 @@ mod tests {
             (row.rolling_attempts, row.rolling_deferred),
             (7 * 240, 7 * 24)
         );
+    }
+
+    /// A rate rising by one point a day is +7 pp a week; a group with fewer days than the
+    /// minimum, or days outside the 28-day window only, has no trend.
+    #[test]
+    fn the_trend_is_the_weighted_slope_of_one_groups_days() {
+        let row = |period: i64, deferred: u64| MetricRow {
+            period,
+            keys: Arc::from(vec!["gmail".to_string()]),
+            group: 0,
+            attempts: 1000,
+            delivered: 1000 - deferred,
+            deferred,
+            bounced: 0,
+            queue_deferrals: 0,
+            prev_attempts: 0,
+            prev_deferred: 0,
+            rolling_attempts: 0,
+            rolling_deferred: 0,
+        };
+        let rows: Vec<MetricRow> = (0..10).map(|d| row(100 + d, 10 * d as u64)).collect();
+        let trend = trend_of(&rows, 109, 7).expect("ten days");
+        assert!((trend.pp_per_week - 7.0).abs() < 1e-9, "{trend:?}");
+        assert_eq!(trend.days, 10);
+        assert_eq!(trend_of(&rows, 109, 11), None);
+        assert_eq!(trend_of(&rows, 200, 1), None);
     }
 }

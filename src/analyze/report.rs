@@ -10,7 +10,9 @@ use super::completeness::{self, DataGap, gaps};
 use super::findings::{Finding, find, link_incidents};
 use super::group::{DayRate, GroupDay, HISTORY_DAYS};
 use super::incidents::{self, Incident, Window, find_incidents};
-use super::metrics::{Dim, GroupNames, MetricRow, Period, TREND_DAYS, Trend, compute, trends};
+use super::metrics::{
+    Dim, GroupNames, MetricRow, Period, TREND_DAYS, Trend, compute_each, trend_of,
+};
 use super::status::{DayCounts, Status, Thresholds};
 use crate::aggregate::Aggregates;
 use crate::aggregate::MORE_UNKNOWN_TEXTS;
@@ -163,19 +165,26 @@ fn groups_of_day(
     let grain = Grain::Day(tz);
     let select = Selection::default();
     let shown = QueryWindow::new(day - TREND_DAYS.max(HISTORY_DAYS) + 1, day + 1);
-    let daily = compute(aggregates, grain, dims, &select, shown);
-    let trend = trends(&daily, day, thresholds.trend_min_days);
-    let mut history: HashMap<u32, Vec<DayRate>> = HashMap::new();
-    for row in daily
-        .iter()
-        .filter(|r| r.period > day - HISTORY_DAYS && r.period <= day)
-    {
-        history.entry(row.group).or_default().push(DayRate {
-            day: row.period,
-            rate: row.deferral_rate(),
-            rolling_7d: row.rolling_deferral_rate(),
-        });
-    }
+    let names = GroupNames::new(aggregates, dims);
+    // Per group with rows on the day: its day's row, trend and sparkline days. The rows of
+    // the days before are read one group at a time and not kept.
+    let mut of_day: Vec<(MetricRow, Option<Trend>, Vec<DayRate>)> = Vec::new();
+    compute_each(aggregates, grain, &names, &select, shown, |_, rows| {
+        let Some(today) = rows.iter().find(|row| row.period == day) else {
+            return;
+        };
+        let history = rows
+            .iter()
+            .filter(|r| r.period > day - HISTORY_DAYS && r.period <= day)
+            .map(|row| DayRate {
+                day: row.period,
+                rate: row.deferral_rate(),
+                rolling_7d: row.rolling_deferral_rate(),
+            })
+            .collect();
+        let trend = trend_of(rows, day, thresholds.trend_min_days);
+        of_day.push((today.clone(), trend, history));
+    });
     let mut classes: HashMap<Vec<String>, BTreeMap<String, u64>> = HashMap::new();
     let query = Query {
         window: QueryWindow::new(first_hour_of_day(day, tz), first_hour_of_day(day + 1, tz)),
@@ -183,7 +192,6 @@ fn groups_of_day(
         dims: Dim::kept(dims).with_class(),
         select,
     };
-    let names = GroupNames::new(aggregates, dims);
     for (key, counts) in query.fold(aggregates) {
         let (Some(class), count) = (key.class, counts.failures() + counts.queue_deferred) else {
             continue;
@@ -194,32 +202,21 @@ fn groups_of_day(
         }
     }
     // Source IPs and pools are tested side by side at their ISP.
-    let siblings = siblings_per_isp(
-        daily
-            .iter()
-            .filter(|row| row.period == day)
-            .map(|row| (row.keys[0].as_str(), dims.len() > 1)),
-    );
-    let rows_of_day: Vec<&MetricRow> = daily.iter().filter(|row| row.period == day).collect();
-    let mut out: Vec<GroupDay> = rows_of_day
-        .into_iter()
-        .map(|row| {
+    let siblings =
+        siblings_per_isp((of_day.iter()).map(|(row, _, _)| (row.keys[0].as_str(), dims.len() > 1)));
+    let mut out: Vec<GroupDay> = of_day
+        .iter()
+        .map(|(row, trend, history)| {
             let thresholds = match siblings.get(row.keys[0].as_str()) {
                 Some(&n) => thresholds.for_siblings(n),
                 None => thresholds.clone(),
             };
-            let mut group = group_day(
-                row,
-                dims,
-                trend.get(&row.group).copied(),
-                &mut classes,
-                &thresholds,
-            );
-            group.history = history.remove(&row.group).unwrap_or_default();
+            let mut group = group_day(row, dims, *trend, &mut classes, &thresholds);
+            group.history = history.clone();
             group
         })
         .collect();
-    // The busiest first; then by name, as the rows came (a sort in place: at 200,000 IPs
+    // The busiest first; then by name (a sort in place: at 200,000 IPs
     // a stable sort's buffer was a tenth of the peak).
     out.sort_unstable_by(|a, b| {
         (b.attempts.cmp(&a.attempts))
