@@ -202,17 +202,18 @@ fn groups_of_day(
         }
     }
     // Source IPs and pools are tested side by side at their ISP.
+    // (By the ISP's name, owned: `of_day` is taken apart below.)
     let siblings =
-        siblings_per_isp((of_day.iter()).map(|(row, _, _)| (row.keys[0].as_str(), dims.len() > 1)));
+        siblings_per_isp((of_day.iter()).map(|(row, _, _)| (row.keys[0].clone(), dims.len() > 1)));
     let mut out: Vec<GroupDay> = of_day
-        .iter()
+        .into_iter()
         .map(|(row, trend, history)| {
             let thresholds = match siblings.get(row.keys[0].as_str()) {
                 Some(&n) => thresholds.for_siblings(n),
                 None => thresholds.clone(),
             };
-            let mut group = group_day(row, dims, *trend, &mut classes, &thresholds);
-            group.history = history.clone();
+            let mut group = group_day(&row, dims, trend, &mut classes, &thresholds);
+            group.history = history;
             group
         })
         .collect();
